@@ -5,6 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     pool: 'forks',
+    reporters: ['default', './test/support/summary-reporter.ts'],
     projects: [
       {
         extends: true,
@@ -15,7 +16,12 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
-          globalSetup: ['test/support/global-setup-redis.ts', ...(process.env.LIFEBOAT_SKIP_CLUSTERS ? [] : ['test/support/global-setup-clusters.ts'])],
+          globalSetup: [
+            'test/support/global-setup-redis.ts',
+            ...(process.env.LIFEBOAT_SKIP_CLUSTERS
+              ? []
+              : ['test/support/global-setup-clusters.ts']),
+          ],
           testTimeout: 60_000,
           hookTimeout: 180_000,
           // One file at a time: files share three API servers and one Redis on two cores.

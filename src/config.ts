@@ -9,8 +9,15 @@ export const serveConfigSchema = z.strictObject({
   host: z.string().min(1),
   port: z.number().int().min(0).max(65535),
   /** redis://… of an existing Redis; absent: start a private redis-server under dataDir. */
-  redisUrl: z.string().regex(/^rediss?:\/\//, 'must start with redis:// or rediss://').optional(),
-  keyPrefix: z.string().min(1).max(64).regex(/^[A-Za-z0-9:_.-]+$/, 'use letters, digits and : _ . -'),
+  redisUrl: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must start with redis:// or rediss://')
+    .optional(),
+  keyPrefix: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9:_.-]+$/, 'use letters, digits and : _ . -'),
   tokensFile: z.string().min(1).optional(),
   policiesDir: z.string().min(1),
   plansDir: z.string().min(1),
@@ -38,7 +45,10 @@ export interface ServeFlags {
 }
 
 /** Builds the config from CLI flags and LIFEBOAT_* variables; throws InvalidError naming the flag. */
-export function loadServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+export function loadServeConfig(
+  flags: ServeFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): ServeConfig {
   const raw = {
     host: flags.host ?? env.LIFEBOAT_HOST ?? '127.0.0.1',
     port: Number(flags.port ?? env.LIFEBOAT_PORT ?? 8080),
@@ -54,12 +64,23 @@ export function loadServeConfig(flags: ServeFlags, env: NodeJS.ProcessEnv = proc
   };
   const res = serveConfigSchema.safeParse(raw);
   if (!res.success) {
-    const flagOf: Record<string, string> = { redisUrl: '--redis', keyPrefix: '--key-prefix', tokensFile: '--tokens-file', policiesDir: '--policies-dir', plansDir: '--plans-dir', dataDir: '--data-dir', logLevel: '--log-level' };
+    const flagOf: Record<string, string> = {
+      redisUrl: '--redis',
+      keyPrefix: '--key-prefix',
+      tokensFile: '--tokens-file',
+      policiesDir: '--policies-dir',
+      plansDir: '--plans-dir',
+      dataDir: '--data-dir',
+      logLevel: '--log-level',
+    };
     const causes = res.error.issues.map((i) => {
       const key = String(i.path[0] ?? '');
       return { field: flagOf[key] ?? `--${key}`, message: i.message };
     });
-    throw new InvalidError(`invalid configuration: ${causes.map((c) => `${c.field} ${c.message}`).join('; ')}`, causes);
+    throw new InvalidError(
+      `invalid configuration: ${causes.map((c) => `${c.field} ${c.message}`).join('; ')}`,
+      causes,
+    );
   }
   return res.data;
 }

@@ -84,7 +84,11 @@ export class UnavailableError extends LifeboatError {
 export function formatCauses(causes: readonly Cause[]): string {
   return causes
     .map((c) => {
-      const where = c.file ? `${c.file}:${c.line ?? '?'}:${c.column ?? '?'}: ` : c.line ? `line ${c.line}:${c.column ?? '?'}: ` : '';
+      const where = c.file
+        ? `${c.file}:${c.line ?? '?'}:${c.column ?? '?'}: `
+        : c.line
+          ? `line ${c.line}:${c.column ?? '?'}: `
+          : '';
       return `${where}${c.field ? `${c.field}: ` : ''}${c.message}`;
     })
     .join('\n');

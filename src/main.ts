@@ -39,12 +39,18 @@ function loadTokens(config: ServeConfig, logger: Logger): TokenBook {
           'Pass --tokens-file FILE (or set LIFEBOAT_ADMIN_TOKEN), or bind to 127.0.0.1.',
       );
     }
-    logger.warn({ host: config.host }, 'no tokens configured: the API is open to local processes and bound to loopback only');
+    logger.warn(
+      { host: config.host },
+      'no tokens configured: the API is open to local processes and bound to loopback only',
+    );
   }
   return book;
 }
 
-export async function serve(config: ServeConfig, logger: Logger = createLogger({ level: config.logLevel })): Promise<Running> {
+export async function serve(
+  config: ServeConfig,
+  logger: Logger = createLogger({ level: config.logLevel }),
+): Promise<Running> {
   const components: Component[] = [];
   let embedded: RedisServerHandle | undefined;
   const tokens = loadTokens(config, logger);
@@ -54,15 +60,24 @@ export async function serve(config: ServeConfig, logger: Logger = createLogger({
     const dir = path.join(config.dataDir, 'redis');
     embedded = await startRedisServer({ dir, logFile: path.join(dir, 'redis.log') });
     redisUrl = embedded.url;
-    logger.info({ redisUrl, dir }, 'started a private redis-server (append-only file on); pass --redis URL to use your own');
+    logger.info(
+      { redisUrl, dir },
+      'started a private redis-server (append-only file on); pass --redis URL to use your own',
+    );
   }
-  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2, enableOfflineQueue: false, lazyConnect: true });
+  const redis = new Redis(redisUrl, {
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   try {
     await redis.connect();
   } catch (err) {
     await embedded?.stop();
-    throw new Error(`cannot reach Redis at ${redisUrl}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new Error(
+      `cannot reach Redis at ${redisUrl}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 
   const store = new RedisStore(redis, config.keyPrefix);
@@ -73,19 +88,34 @@ export async function serve(config: ServeConfig, logger: Logger = createLogger({
   let sync: DirectorySync | undefined;
   if (config.gitops) {
     const dirs = [config.policiesDir, config.plansDir, ...config.extraDirs];
-    sync = new DirectorySync({ resources, logger: logger.child({ component: 'gitops' }), metrics }, dirs);
+    sync = new DirectorySync(
+      { resources, logger: logger.child({ component: 'gitops' }), metrics },
+      dirs,
+    );
     await sync.adopt();
     await sync.start();
     const st = sync.status();
-    for (const f of st.files.filter((x) => !x.ok)) logger.warn({ file: f.file, errors: f.errors }, 'gitops file not loaded');
+    for (const f of st.files.filter((x) => !x.ok))
+      logger.warn({ file: f.file, errors: f.errors }, 'gitops file not loaded');
     logger.info({ dirs, files: st.files.length }, 'gitops folders loaded');
     const s = sync;
     components.push({ name: 'gitops', stop: () => s.stop() });
   }
 
-  const app = createApp({ redis, resources, kinds, tokens, metrics, logger, routers: [gitopsRoutes(sync)] });
+  const app = createApp({
+    redis,
+    resources,
+    kinds,
+    tokens,
+    metrics,
+    logger,
+    routers: [gitopsRoutes(sync)],
+  });
   const http = await listen(app, config.host, config.port);
-  logger.info({ url: http.url, auth: tokens.open ? 'open (loopback only)' : 'bearer tokens' }, 'lifeboat is serving');
+  logger.info(
+    { url: http.url, auth: tokens.open ? 'open (loopback only)' : 'bearer tokens' },
+    'lifeboat is serving',
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>

@@ -45,7 +45,11 @@ export function createApp(deps: AppDeps): express.Express {
     const end = deps.metrics.httpDuration.startTimer({ route: routeLabel(req.path) });
     res.on('finish', () => {
       end();
-      deps.metrics.httpRequests.inc({ method: req.method, route: routeLabel(req.path), code: String(res.statusCode) });
+      deps.metrics.httpRequests.inc({
+        method: req.method,
+        route: routeLabel(req.path),
+        code: String(res.statusCode),
+      });
     });
     next();
   });

@@ -24,8 +24,12 @@ const tokensFile = z.strictObject({
     .array(
       z.strictObject({
         name: z.string().min(1),
-        role: z.enum(ROLES, { error: (i) => `role ${JSON.stringify(i.input)} is not one of ${ROLES.join(', ')}` }),
-        token: z.string().min(16, 'must be at least 16 characters; generate one with: openssl rand -hex 24'),
+        role: z.enum(ROLES, {
+          error: (i) => `role ${JSON.stringify(i.input)} is not one of ${ROLES.join(', ')}`,
+        }),
+        token: z
+          .string()
+          .min(16, 'must be at least 16 characters; generate one with: openssl rand -hex 24'),
       }),
     )
     .min(1, 'list at least one token'),
@@ -54,12 +58,21 @@ export class TokenBook {
     try {
       raw = parse(readFileSync(file, 'utf8'));
     } catch (err) {
-      throw new InvalidError(`tokens file ${file} cannot be read: ${err instanceof Error ? err.message : String(err)}`);
+      throw new InvalidError(
+        `tokens file ${file} cannot be read: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
     const res = tokensFile.safeParse(raw);
     if (!res.success) {
-      const causes = res.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message, file }));
-      throw new InvalidError(`tokens file ${file} is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join('; ')}`, causes);
+      const causes = res.error.issues.map((i) => ({
+        field: i.path.join('.'),
+        message: i.message,
+        file,
+      }));
+      throw new InvalidError(
+        `tokens file ${file} is invalid: ${causes.map((c) => `${c.field}: ${c.message}`).join('; ')}`,
+        causes,
+      );
     }
     return new TokenBook(res.data.tokens);
   }
@@ -89,7 +102,10 @@ export class TokenBook {
    */
   authenticate(header: string | undefined): Principal {
     if (this.open) return { name: 'anonymous', role: 'admin' };
-    if (!header) throw new UnauthorizedError('missing Authorization header; send "Authorization: Bearer <token>"');
+    if (!header)
+      throw new UnauthorizedError(
+        'missing Authorization header; send "Authorization: Bearer <token>"',
+      );
     const space = header.indexOf(' ');
     const scheme = header.slice(0, space).toLowerCase();
     const value = header.slice(space + 1).trim();
@@ -99,7 +115,10 @@ export class TokenBook {
       const decoded = Buffer.from(value, 'base64').toString('utf8');
       token = decoded.slice(decoded.indexOf(':') + 1);
     }
-    if (!token) throw new UnauthorizedError('unsupported Authorization scheme; use Bearer <token> (or Basic with the token as password)');
+    if (!token)
+      throw new UnauthorizedError(
+        'unsupported Authorization scheme; use Bearer <token> (or Basic with the token as password)',
+      );
     const who = this.identify(token);
     if (!who) throw new UnauthorizedError('the token is not valid');
     return who;
@@ -109,6 +128,8 @@ export class TokenBook {
 /** Throws 403 unless `who` has at least `needed`. */
 export function requireRole(who: Principal, needed: Role, action: string): void {
   if (ROLES.indexOf(who.role) < ROLES.indexOf(needed)) {
-    throw new ForbiddenError(`${action} needs the ${needed} role; token "${who.name}" has ${who.role}`);
+    throw new ForbiddenError(
+      `${action} needs the ${needed} role; token "${who.name}" has ${who.role}`,
+    );
   }
 }

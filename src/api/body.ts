@@ -17,7 +17,9 @@ export function isYaml(req: Request): boolean {
 export function bodyText(req: Request): string {
   const body: unknown = req.body;
   if (!Buffer.isBuffer(body) || body.length === 0) {
-    throw new BadRequestError('the request has no body; send JSON, or YAML with Content-Type: application/yaml');
+    throw new BadRequestError(
+      'the request has no body; send JSON, or YAML with Content-Type: application/yaml',
+    );
   }
   return body.toString('utf8');
 }
@@ -48,6 +50,8 @@ export function jsonBody(req: Request): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new BadRequestError(`the body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new BadRequestError(
+      `the body is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }

@@ -38,7 +38,9 @@ interface BodyParserError {
 /** Errors thrown by express' body parser, turned into ours. */
 function fromBodyParser(err: BodyParserError): LifeboatError | undefined {
   if (err.type === 'entity.too.large') {
-    return new PayloadTooLargeError(`the body is larger than the ${Math.round((err.limit ?? 0) / 1024)} KiB limit; split it into several requests`);
+    return new PayloadTooLargeError(
+      `the body is larger than the ${Math.round((err.limit ?? 0) / 1024)} KiB limit; split it into several requests`,
+    );
   }
   if (err.type === 'encoding.unsupported' || err.type === 'charset.unsupported') {
     return new BadRequestError('the body must be UTF-8');

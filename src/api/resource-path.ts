@@ -16,7 +16,10 @@ export interface ResourcePath {
 }
 
 export function parseResourcePath(path: string): ResourcePath | undefined {
-  const parts = path.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = path
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeURIComponent);
   let group: string;
   let version: string;
   let rest: string[];

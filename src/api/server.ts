@@ -13,7 +13,8 @@ export async function listen(app: Express, host: string, port: number): Promise<
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host);
     server.once('error', (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE') reject(new Error(`port ${port} on ${host} is already in use; pick another with --port`));
+      if (err.code === 'EADDRINUSE')
+        reject(new Error(`port ${port} on ${host} is already in use; pick another with --port`));
       else reject(err);
     });
     server.once('listening', () => {

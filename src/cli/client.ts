@@ -33,7 +33,12 @@ export class ApiClient {
     this.token = opts.token ?? env.LIFEBOAT_TOKEN;
   }
 
-  async request<T = unknown>(method: string, path: string, body?: string, contentType = 'application/json'): Promise<T> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: string,
+    contentType = 'application/json',
+  ): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
     if (body !== undefined) headers['content-type'] = contentType;
@@ -41,8 +46,11 @@ export class ApiClient {
     try {
       res = await fetch(`${this.server}${path}`, { method, headers, body });
     } catch (err) {
-      const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
-      throw new CliError(`cannot reach lifeboat at ${this.server} (${cause}); start it with 'lifeboat serve' or pass --server URL`);
+      const cause =
+        err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+      throw new CliError(
+        `cannot reach lifeboat at ${this.server} (${cause}); start it with 'lifeboat serve' or pass --server URL`,
+      );
     }
     const text = await res.text();
     let parsed: unknown;
@@ -54,7 +62,10 @@ export class ApiClient {
     if (!res.ok) {
       const status = (parsed ?? {}) as { message?: string; details?: { causes?: Cause[] } };
       const hint = res.status === 401 ? ' (pass --token or set LIFEBOAT_TOKEN)' : '';
-      throw new CliError(`${res.status} ${status.message ?? res.statusText}${hint}`, status.details?.causes ?? []);
+      throw new CliError(
+        `${res.status} ${status.message ?? res.statusText}${hint}`,
+        status.details?.causes ?? [],
+      );
     }
     return parsed as T;
   }

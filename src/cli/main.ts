@@ -10,7 +10,9 @@ import { registerValidate } from './commands/validate.js';
 
 export function buildProgram(): Command {
   const program = new Command('lifeboat')
-    .description('Disaster-recovery control plane for Kubernetes (Nova-compatible SchedulePolicy and RecoveryPlan)')
+    .description(
+      'Disaster-recovery control plane for Kubernetes (Nova-compatible SchedulePolicy and RecoveryPlan)',
+    )
     .option('--server <url>', 'lifeboat API URL (LIFEBOAT_SERVER, default http://127.0.0.1:8080)')
     .option('--token <token>', 'bearer token (LIFEBOAT_TOKEN)')
     .showHelpAfterError('(add --help for usage)')
@@ -36,7 +38,10 @@ async function main(argv: string[]): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    const causes: Cause[] = err instanceof CliError || (err instanceof LifeboatError && 'causes' in err) ? ((err as { causes: Cause[] }).causes) : [];
+    const causes: Cause[] =
+      err instanceof CliError || (err instanceof LifeboatError && 'causes' in err)
+        ? (err as { causes: Cause[] }).causes
+        : [];
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     if (causes.length > 0) process.stderr.write(`${formatCauses(causes)}\n`);
     if (!(err instanceof CliError || err instanceof LifeboatError) && process.env.LIFEBOAT_DEBUG) {

@@ -40,17 +40,27 @@ export async function readManifests(paths: readonly string[]): Promise<ReadResul
     const label = file === '-' ? '<stdin>' : file;
     const text = file === '-' ? await streamText(process.stdin) : await readFile(file, 'utf8');
     if (Buffer.byteLength(text) > MAX_BYTES) {
-      result.errors.push({ field: '', file: label, message: `larger than ${MAX_BYTES} bytes; split it` });
+      result.errors.push({
+        field: '',
+        file: label,
+        message: `larger than ${MAX_BYTES} bytes; split it`,
+      });
       continue;
     }
     try {
-      const set = /\.json$/i.test(file) ? manifestsFromJson(text, label) : manifestsFromYaml(text, label);
+      const set = /\.json$/i.test(file)
+        ? manifestsFromJson(text, label)
+        : manifestsFromYaml(text, label);
       result.manifests.push(...set.manifests);
       result.errors.push(...set.errors);
       result.warnings.push(...set.warnings);
     } catch (err) {
       if (!(err instanceof BadRequestError)) throw err;
-      result.errors.push(...(err.causes.length > 0 ? err.causes : [{ field: '', file: label, message: err.message }]));
+      result.errors.push(
+        ...(err.causes.length > 0
+          ? err.causes
+          : [{ field: '', file: label, message: err.message }]),
+      );
     }
   }
   return result;

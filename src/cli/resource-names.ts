@@ -36,7 +36,9 @@ export function kindByName(name: string): KindInfo | undefined {
 
 export function collectionPath(info: KindInfo, namespace?: string): string {
   const base = info.group === '' ? `/api/${info.version}` : `/apis/${apiVersionOf(info)}`;
-  return info.namespaced && namespace ? `${base}/namespaces/${namespace}/${info.plural}` : `${base}/${info.plural}`;
+  return info.namespaced && namespace
+    ? `${base}/namespaces/${namespace}/${info.plural}`
+    : `${base}/${info.plural}`;
 }
 
 export function objectPath(info: KindInfo, name: string, namespace?: string): string {
@@ -44,5 +46,7 @@ export function objectPath(info: KindInfo, name: string, namespace?: string): st
 }
 
 export function knownNames(): string {
-  return [...new Set([...Object.keys(SHORT), ...KNOWN_KINDS.map((k) => k.plural)])].sort().join(', ');
+  return [...new Set([...Object.keys(SHORT), ...KNOWN_KINDS.map((k) => k.plural)])]
+    .sort()
+    .join(', ');
 }

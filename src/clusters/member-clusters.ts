@@ -32,5 +32,10 @@ export interface MemberClusters {
   /** The object, or undefined when the cluster answers 404. Throws MemberClusterError otherwise. */
   get(cluster: string, target: MemberTarget): Promise<KubeObject | undefined>;
   /** Patches the object with the given patch type and returns the result. */
-  patch(cluster: string, target: MemberTarget, patch: unknown, patchType: PatchType): Promise<KubeObject>;
+  patch(
+    cluster: string,
+    target: MemberTarget,
+    patch: unknown,
+    patchType: PatchType,
+  ): Promise<KubeObject>;
 }

@@ -74,10 +74,15 @@ export class DirectorySync {
     for (const dir of this.dirs) {
       try {
         const w = watch(dir, { recursive: true }, () => this.schedule());
-        w.on('error', (err) => this.deps.logger.warn({ err, dir }, 'gitops watch failed; periodic resync continues'));
+        w.on('error', (err) =>
+          this.deps.logger.warn({ err, dir }, 'gitops watch failed; periodic resync continues'),
+        );
         this.watchers.push(w);
       } catch (err) {
-        this.deps.logger.warn({ err, dir }, 'gitops folder cannot be watched; periodic resync continues');
+        this.deps.logger.warn(
+          { err, dir },
+          'gitops folder cannot be watched; periodic resync continues',
+        );
       }
     }
     this.resync = setInterval(() => this.schedule(), this.options.resyncMs ?? 30_000);
@@ -114,22 +119,43 @@ export class DirectorySync {
     return this.running;
   }
 
-  private async readFileManifests(file: string): Promise<{ manifests: Manifest[]; errors: Cause[]; warnings: Cause[] }> {
+  private async readFileManifests(
+    file: string,
+  ): Promise<{ manifests: Manifest[]; errors: Cause[]; warnings: Cause[] }> {
     const label = path.relative(process.cwd(), file) || file;
     try {
       const info = await stat(file);
       if (info.size > MAX_FILE_BYTES) {
-        return { manifests: [], warnings: [], errors: [{ field: '', file: label, message: `the file is larger than ${MAX_FILE_BYTES} bytes; split it` }] };
+        return {
+          manifests: [],
+          warnings: [],
+          errors: [
+            {
+              field: '',
+              file: label,
+              message: `the file is larger than ${MAX_FILE_BYTES} bytes; split it`,
+            },
+          ],
+        };
       }
       const text = await readFile(file, 'utf8');
-      const set = /\.json$/i.test(file) ? manifestsFromJson(text, label) : manifestsFromYaml(text, label);
+      const set = /\.json$/i.test(file)
+        ? manifestsFromJson(text, label)
+        : manifestsFromYaml(text, label);
       return set;
     } catch (err) {
       if (err instanceof BadRequestError) {
-        const causes = err.causes.length > 0 ? err.causes : [{ field: '', message: err.message, file: label }];
+        const causes =
+          err.causes.length > 0 ? err.causes : [{ field: '', message: err.message, file: label }];
         return { manifests: [], warnings: [], errors: causes };
       }
-      return { manifests: [], warnings: [], errors: [{ field: '', file: label, message: err instanceof Error ? err.message : String(err) }] };
+      return {
+        manifests: [],
+        warnings: [],
+        errors: [
+          { field: '', file: label, message: err instanceof Error ? err.message : String(err) },
+        ],
+      };
     }
   }
 
@@ -153,14 +179,35 @@ export class DirectorySync {
         if (loaded.errors.length > 0) {
           this.files.set(file, {
             good: prev?.good,
-            status: { file: label, ok: false, objects: prev?.good?.length ?? 0, errors: loaded.errors, warnings: loaded.warnings, loadedAt: prev?.status.loadedAt },
+            status: {
+              file: label,
+              ok: false,
+              objects: prev?.good?.length ?? 0,
+              errors: loaded.errors,
+              warnings: loaded.warnings,
+              loadedAt: prev?.status.loadedAt,
+            },
           });
-          if (!prev || prev.status.ok) this.deps.logger.warn({ file: label, errors: loaded.errors }, 'gitops file is broken; its last good version stays in force');
+          if (!prev || prev.status.ok)
+            this.deps.logger.warn(
+              { file: label, errors: loaded.errors },
+              'gitops file is broken; its last good version stays in force',
+            );
         } else {
-          const changed = !prev?.good || JSON.stringify(prev.good.map((m) => m.object)) !== JSON.stringify(loaded.manifests.map((m) => m.object));
+          const changed =
+            !prev?.good ||
+            JSON.stringify(prev.good.map((m) => m.object)) !==
+              JSON.stringify(loaded.manifests.map((m) => m.object));
           this.files.set(file, {
             good: loaded.manifests,
-            status: { file: label, ok: true, objects: loaded.manifests.length, errors: [], warnings: loaded.warnings, loadedAt: changed ? now : (prev.status.loadedAt ?? now) },
+            status: {
+              file: label,
+              ok: true,
+              objects: loaded.manifests.length,
+              errors: [],
+              warnings: loaded.warnings,
+              loadedAt: changed ? now : (prev.status.loadedAt ?? now),
+            },
           });
         }
       }
@@ -178,11 +225,19 @@ export class DirectorySync {
         const other = desired.get(id);
         if (other) {
           st.status.ok = false;
-          st.status.errors.push({ field: 'metadata.name', file: source, line: m.source.line, message: `${m.object.kind} "${m.object.metadata.name}" is already declared in ${other.source}; declare it once` });
+          st.status.errors.push({
+            field: 'metadata.name',
+            file: source,
+            line: m.source.line,
+            message: `${m.object.kind} "${m.object.metadata.name}" is already declared in ${other.source}; declare it once`,
+          });
           continue;
         }
         const obj = structuredClone(m.object);
-        obj.metadata.annotations = { ...obj.metadata.annotations, [ANNOTATIONS.gitopsSource]: source };
+        obj.metadata.annotations = {
+          ...obj.metadata.annotations,
+          [ANNOTATIONS.gitopsSource]: source,
+        };
         const annotated = { ...m, object: obj };
         desired.set(id, { key, source });
         kept.push(annotated);
@@ -194,7 +249,11 @@ export class DirectorySync {
         } catch (err) {
           st.status.ok = false;
           const message = err instanceof LifeboatError ? err.message : String(err);
-          st.status.errors.push({ field: '', file: source, message: `could not be applied: ${message}` });
+          st.status.errors.push({
+            field: '',
+            file: source,
+            message: `could not be applied: ${message}`,
+          });
           // Its objects were not written; keep what the store has and do not prune them.
           this.deps.logger.warn({ err, file: source }, 'gitops apply failed');
         }
@@ -219,7 +278,9 @@ export class DirectorySync {
     }
     this.applied = desired;
 
-    const files = [...this.files.values()].map((f) => f.status).sort((a, b) => a.file.localeCompare(b.file));
+    const files = [...this.files.values()]
+      .map((f) => f.status)
+      .sort((a, b) => a.file.localeCompare(b.file));
     this.deps.metrics?.gitopsErrors.set(files.filter((f) => !f.ok).length);
     this.state = { dirs, lastSync: now, files, pruned: this.state.pruned + pruned };
   }

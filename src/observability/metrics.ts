@@ -6,7 +6,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export function createMetrics(opts: { defaults?: boolean } = {}) {
   const registry = new Registry();
-  if (opts.defaults !== false) collectDefaultMetrics({ register: registry, prefix: 'lifeboat_process_' });
+  if (opts.defaults !== false)
+    collectDefaultMetrics({ register: registry, prefix: 'lifeboat_process_' });
   const m = {
     registry,
     httpRequests: new Counter({

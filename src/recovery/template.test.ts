@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { analyzeTemplate, renderString, renderValue, TemplateError, toHandlebars, valuesKeysIn } from './template.js';
+import {
+  analyzeTemplate,
+  renderString,
+  renderValue,
+  TemplateError,
+  toHandlebars,
+  valuesKeysIn,
+} from './template.js';
 
 const ctx = { Values: { Cluster2IP: 'ferretdb-2.example', Port: 27017 } };
 
@@ -21,8 +28,18 @@ describe('templates', () => {
   });
 
   it('renders inside any JSON shape and keeps non-string types', () => {
-    const raw = { 'haproxy.cfg': 'server db2 {{ .Values.Cluster2IP }}:{{ .Values.Port }}', n: 3, b: true, l: ['{{ .Values.Port }}'] };
-    expect(renderValue(raw, ctx)).toStrictEqual({ 'haproxy.cfg': 'server db2 ferretdb-2.example:27017', n: 3, b: true, l: ['27017'] });
+    const raw = {
+      'haproxy.cfg': 'server db2 {{ .Values.Cluster2IP }}:{{ .Values.Port }}',
+      n: 3,
+      b: true,
+      l: ['{{ .Values.Port }}'],
+    };
+    expect(renderValue(raw, ctx)).toStrictEqual({
+      'haproxy.cfg': 'server db2 ferretdb-2.example:27017',
+      n: 3,
+      b: true,
+      l: ['27017'],
+    });
   });
 
   it('fails a missing value with its key', () => {
@@ -48,6 +65,11 @@ describe('templates', () => {
   });
 
   it('lists the keys a value reads', () => {
-    expect(valuesKeysIn({ a: ['{{ .Values.A }} {{ .Values.B }}'], b: '{{ .Alert.labels.cluster }}' }).sort()).toStrictEqual(['A', 'B']);
+    expect(
+      valuesKeysIn({
+        a: ['{{ .Values.A }} {{ .Values.B }}'],
+        b: '{{ .Alert.labels.cluster }}',
+      }).sort(),
+    ).toStrictEqual(['A', 'B']);
   });
 });

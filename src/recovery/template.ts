@@ -50,10 +50,17 @@ function collectPaths(node: unknown, out: string[][]): void {
   if (typeof node !== 'object' || node === null) return;
   const n = node as AstNode;
   // A mustache or block with params calls a helper; its path is the helper's name.
-  if ((n.type === 'MustacheStatement' || n.type === 'BlockStatement' || n.type === 'SubExpression') && Array.isArray(n.params) && n.params.length > 0) {
+  if (
+    (n.type === 'MustacheStatement' || n.type === 'BlockStatement' || n.type === 'SubExpression') &&
+    Array.isArray(n.params) &&
+    n.params.length > 0
+  ) {
     const helper = n.path as AstNode;
     const name = Array.isArray(helper.parts) ? helper.parts.join('.') : '';
-    if (!HELPERS.has(name)) throw new TemplateError(`template calls "${name}"; only the helpers ${[...HELPERS].join(', ')} exist`);
+    if (!HELPERS.has(name))
+      throw new TemplateError(
+        `template calls "${name}"; only the helpers ${[...HELPERS].join(', ')} exist`,
+      );
     for (const [k, v] of Object.entries(n)) if (k !== 'loc' && k !== 'path') collectPaths(v, out);
     return;
   }
@@ -75,7 +82,7 @@ export function analyzeTemplate(source: string): { valuesKeys: string[] } {
   try {
     ast = hbs.parse(toHandlebars(source));
   } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0] ?? err.message : String(err);
+    const msg = err instanceof Error ? (err.message.split('\n')[0] ?? err.message) : String(err);
     throw new TemplateError(`template does not parse: ${msg}`);
   }
   const paths: string[][] = [];
@@ -89,7 +96,8 @@ export function analyzeTemplate(source: string): { valuesKeys: string[] } {
       );
     }
     if (root === 'Values') {
-      if (key === undefined) throw new TemplateError('template reads .Values without a key; write .Values.<outputKey>');
+      if (key === undefined)
+        throw new TemplateError('template reads .Values without a key; write .Values.<outputKey>');
       valuesKeys.add(key);
     }
   }
@@ -101,7 +109,11 @@ const compiled = new Map<string, HandlebarsTemplateDelegate>();
 function compile(source: string): HandlebarsTemplateDelegate {
   let fn = compiled.get(source);
   if (!fn) {
-    fn = hbs.compile(toHandlebars(source), { noEscape: true, strict: true, knownHelpersOnly: true });
+    fn = hbs.compile(toHandlebars(source), {
+      noEscape: true,
+      strict: true,
+      knownHelpersOnly: true,
+    });
     if (compiled.size > 1000) compiled.clear();
     compiled.set(source, fn);
   }
@@ -115,7 +127,9 @@ export function renderString(source: string, context: TemplateContext): string {
   for (const key of valuesKeys) {
     const v = context.Values[key];
     if (!Object.hasOwn(context.Values, key) || v === undefined || v === null) {
-      throw new TemplateError(`template needs .Values.${key}, but no earlier step produced outputKey "${key}"`);
+      throw new TemplateError(
+        `template needs .Values.${key}, but no earlier step produced outputKey "${key}"`,
+      );
     }
   }
   try {

@@ -8,7 +8,11 @@ const kubeconfigRef = z
     path: z.string().min(1).optional(),
     /** A kubeconfig held in lifeboat's store: a v1 Secret and its key (default `kubeconfig`). */
     secretRef: z
-      .strictObject({ namespace: z.string().min(1), name: z.string().min(1), key: z.string().min(1).optional() })
+      .strictObject({
+        namespace: z.string().min(1),
+        name: z.string().min(1),
+        key: z.string().min(1).optional(),
+      })
       .optional(),
     /** The context to use; the file's current-context when absent. */
     context: z.string().min(1).optional(),

@@ -9,17 +9,29 @@ export const objectName = z
   .string({ error: 'must be a string' })
   .min(1, 'must not be empty')
   .max(253, 'must be at most 253 characters')
-  .regex(NAME_PATTERN, 'must be lowercase letters, digits, "-" and "." (RFC 1123), starting and ending with a letter or digit');
+  .regex(
+    NAME_PATTERN,
+    'must be lowercase letters, digits, "-" and "." (RFC 1123), starting and ending with a letter or digit',
+  );
 
-const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
 
-export const labelKey = z.string().regex(LABEL_KEY, 'is not a valid label key (prefix/name, name ≤ 63 characters of [A-Za-z0-9-_.])');
-export const labelValue = z.string().regex(LABEL_VALUE, 'is not a valid label value (≤ 63 characters of [A-Za-z0-9-_.], or empty)');
+export const labelKey = z
+  .string()
+  .regex(
+    LABEL_KEY,
+    'is not a valid label key (prefix/name, name ≤ 63 characters of [A-Za-z0-9-_.])',
+  );
+export const labelValue = z
+  .string()
+  .regex(LABEL_VALUE, 'is not a valid label value (≤ 63 characters of [A-Za-z0-9-_.], or empty)');
 export const labelMap = z.record(labelKey, labelValue);
 
 export const selectorOperator = z.enum(['In', 'NotIn', 'Exists', 'DoesNotExist'], {
-  error: (issue) => `operator ${JSON.stringify(issue.input)} is not one of In, NotIn, Exists, DoesNotExist`,
+  error: (issue) =>
+    `operator ${JSON.stringify(issue.input)} is not one of In, NotIn, Exists, DoesNotExist`,
 });
 
 export const labelSelectorRequirement = z
@@ -31,10 +43,18 @@ export const labelSelectorRequirement = z
   .superRefine((req, ctx) => {
     const hasValues = (req.values?.length ?? 0) > 0;
     if ((req.operator === 'In' || req.operator === 'NotIn') && !hasValues) {
-      ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${req.operator} needs at least one value` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['values'],
+        message: `operator ${req.operator} needs at least one value`,
+      });
     }
     if ((req.operator === 'Exists' || req.operator === 'DoesNotExist') && hasValues) {
-      ctx.addIssue({ code: 'custom', path: ['values'], message: `operator ${req.operator} takes no values; remove them` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['values'],
+        message: `operator ${req.operator} takes no values; remove them`,
+      });
     }
   });
 

@@ -7,7 +7,11 @@
 export type PathSegment = string | number;
 
 /** Keys that would reach Object.prototype; refused anywhere in a path or document. */
-export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set([
+  '__proto__',
+  'constructor',
+  'prototype',
+]);
 
 export class FieldPathError extends Error {
   constructor(
@@ -48,7 +52,8 @@ export function parseFieldPath(path: string): PathSegment[] {
         const close = path.indexOf(']', i);
         if (close < 0) fail('missing ]');
         const digits = path.slice(i, close);
-        if (!/^\d+$/.test(digits)) fail(`an index must be a whole number, like [0]; got [${digits}]`);
+        if (!/^\d+$/.test(digits))
+          fail(`an index must be a whole number, like [0]; got [${digits}]`);
         const index = Number(digits);
         if (!Number.isSafeInteger(index) || index > 100_000) fail(`index [${digits}] is too large`);
         segments.push(index);
@@ -63,7 +68,8 @@ export function parseFieldPath(path: string): PathSegment[] {
       while (i < path.length && IDENT.test(path[i] ?? '')) i++;
       if (i === start) fail(`unexpected character "${ch ?? ''}"`);
       segments.push(path.slice(start, i));
-      if (i < path.length && path[i] !== '.' && path[i] !== '[') fail(`unexpected character "${path[i] ?? ''}"`);
+      if (i < path.length && path[i] !== '.' && path[i] !== '[')
+        fail(`unexpected character "${path[i] ?? ''}"`);
     }
   }
   for (const s of segments) {
@@ -109,7 +115,11 @@ export function getAtPath(root: unknown, segments: readonly PathSegment[]): unkn
  * segment creates an array, a string one a map). Throws when the path runs through a
  * scalar, since overwriting it silently would hide a wrong path.
  */
-export function setAtPath(root: Record<string, unknown>, segments: readonly PathSegment[], value: unknown): void {
+export function setAtPath(
+  root: Record<string, unknown>,
+  segments: readonly PathSegment[],
+  value: unknown,
+): void {
   if (segments.length === 0) throw new Error('cannot set an empty field path');
   let cur: unknown = root;
   for (let i = 0; i < segments.length; i++) {
@@ -117,7 +127,8 @@ export function setAtPath(root: Record<string, unknown>, segments: readonly Path
     const last = i === segments.length - 1;
     const nextIsIndex = typeof segments[i + 1] === 'number';
     if (typeof seg === 'number') {
-      if (!Array.isArray(cur)) throw new Error(`${formatFieldPath(segments.slice(0, i))} is not a list`);
+      if (!Array.isArray(cur))
+        throw new Error(`${formatFieldPath(segments.slice(0, i))} is not a list`);
       while (cur.length < seg) cur.push(null);
       if (last) cur[seg] = value;
       else {
@@ -125,7 +136,8 @@ export function setAtPath(root: Record<string, unknown>, segments: readonly Path
         cur = cur[seg];
       }
     } else {
-      if (!isRecord(cur)) throw new Error(`${formatFieldPath(segments.slice(0, i)) || 'the object'} is not a map`);
+      if (!isRecord(cur))
+        throw new Error(`${formatFieldPath(segments.slice(0, i)) || 'the object'} is not a map`);
       if (last) cur[seg] = value;
       else {
         if (cur[seg] === undefined || cur[seg] === null) cur[seg] = nextIsIndex ? [] : {};
@@ -140,7 +152,10 @@ export function setAtPath(root: Record<string, unknown>, segments: readonly Path
  * expressed in a merge patch (it replaces whole lists), so a path with an index
  * yields `undefined` and callers patch the whole object instead.
  */
-export function mergePatchFor(segments: readonly PathSegment[], value: unknown): Record<string, unknown> | undefined {
+export function mergePatchFor(
+  segments: readonly PathSegment[],
+  value: unknown,
+): Record<string, unknown> | undefined {
   if (segments.some((s) => typeof s === 'number')) return undefined;
   const patch: Record<string, unknown> = {};
   setAtPath(patch, segments, value);

@@ -18,14 +18,50 @@ export const CLUSTER_GROUP = 'cluster.elotl.co';
 export const NOVA_VERSION = 'v1alpha1';
 
 const ours: KindInfo[] = [
-  { group: POLICY_GROUP, version: NOVA_VERSION, kind: 'SchedulePolicy', plural: 'schedulepolicies', namespaced: false },
-  { group: RECOVERY_GROUP, version: NOVA_VERSION, kind: 'RecoveryPlan', plural: 'recoveryplans', namespaced: false },
-  { group: RECOVERY_GROUP, version: NOVA_VERSION, kind: 'RecoveryRun', plural: 'recoveryruns', namespaced: false },
-  { group: RECOVERY_GROUP, version: NOVA_VERSION, kind: 'ReceivedAlert', plural: 'receivedalerts', namespaced: false },
-  { group: CLUSTER_GROUP, version: NOVA_VERSION, kind: 'Cluster', plural: 'clusters', namespaced: false },
+  {
+    group: POLICY_GROUP,
+    version: NOVA_VERSION,
+    kind: 'SchedulePolicy',
+    plural: 'schedulepolicies',
+    namespaced: false,
+  },
+  {
+    group: RECOVERY_GROUP,
+    version: NOVA_VERSION,
+    kind: 'RecoveryPlan',
+    plural: 'recoveryplans',
+    namespaced: false,
+  },
+  {
+    group: RECOVERY_GROUP,
+    version: NOVA_VERSION,
+    kind: 'RecoveryRun',
+    plural: 'recoveryruns',
+    namespaced: false,
+  },
+  {
+    group: RECOVERY_GROUP,
+    version: NOVA_VERSION,
+    kind: 'ReceivedAlert',
+    plural: 'receivedalerts',
+    namespaced: false,
+  },
+  {
+    group: CLUSTER_GROUP,
+    version: NOVA_VERSION,
+    kind: 'Cluster',
+    plural: 'clusters',
+    namespaced: false,
+  },
 ];
 
-const builtin: [group: string, version: string, kind: string, namespaced: boolean, plural?: string][] = [
+const builtin: [
+  group: string,
+  version: string,
+  kind: string,
+  namespaced: boolean,
+  plural?: string,
+][] = [
   ['', 'v1', 'Namespace', false],
   ['', 'v1', 'ConfigMap', true],
   ['', 'v1', 'Secret', true],
@@ -108,5 +144,7 @@ export function knownKindByPlural(group: string, plural: string): KindInfo | und
 }
 
 export function isOurKind(info: Pick<KindInfo, 'group'>): boolean {
-  return info.group === POLICY_GROUP || info.group === RECOVERY_GROUP || info.group === CLUSTER_GROUP;
+  return (
+    info.group === POLICY_GROUP || info.group === RECOVERY_GROUP || info.group === CLUSTER_GROUP
+  );
 }

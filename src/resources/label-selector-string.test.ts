@@ -8,13 +8,16 @@ describe('parseLabelSelector', () => {
     ['app==web,tier=db', { matchLabels: { app: 'web', tier: 'db' } }],
     ['tier!=db', { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] }],
     ['env in (a, b)', { matchExpressions: [{ key: 'env', operator: 'In', values: ['a', 'b'] }] }],
-    ['env notin (x),has,!gone', {
-      matchExpressions: [
-        { key: 'env', operator: 'NotIn', values: ['x'] },
-        { key: 'has', operator: 'Exists' },
-        { key: 'gone', operator: 'DoesNotExist' },
-      ],
-    }],
+    [
+      'env notin (x),has,!gone',
+      {
+        matchExpressions: [
+          { key: 'env', operator: 'NotIn', values: ['x'] },
+          { key: 'has', operator: 'Exists' },
+          { key: 'gone', operator: 'DoesNotExist' },
+        ],
+      },
+    ],
     ['', {}],
   ])('%j', (text, expected) => {
     expect(parseLabelSelector(text)).toStrictEqual(expected);

@@ -33,15 +33,26 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** Expands `kind: List` and top-level arrays into their items, remembering the prefix path of each. */
 function expand(value: unknown): { value: unknown; prefix: PathSegment[] }[] {
-  if (Array.isArray(value)) return value.map((v, i) => ({ value: v, prefix: [i] }));
-  if (isRecord(value) && typeof value.kind === 'string' && value.kind.endsWith('List') && Array.isArray(value.items)) {
-    return value.items.map((v: unknown, i: number) => ({ value: v, prefix: ['items', i] }));
+  if (Array.isArray(value)) return (value as unknown[]).map((v, i) => ({ value: v, prefix: [i] }));
+  if (
+    isRecord(value) &&
+    typeof value.kind === 'string' &&
+    value.kind.endsWith('List') &&
+    Array.isArray(value.items)
+  ) {
+    const items: unknown[] = value.items;
+    return items.map((v, i) => ({ value: v, prefix: ['items', i] }));
   }
   return [{ value, prefix: [] }];
 }
 
 function admitAll(
-  entries: { value: unknown; prefix: PathSegment[]; index: number; locate?: (p: PathSegment[]) => Position }[],
+  entries: {
+    value: unknown;
+    prefix: PathSegment[];
+    index: number;
+    locate?: (p: PathSegment[]) => Position;
+  }[],
   file: string | undefined,
 ): ManifestSet {
   const out: ManifestSet = { manifests: [], errors: [], warnings: [] };
@@ -53,7 +64,10 @@ function admitAll(
     try {
       const admitted = admitObject(e.value);
       const pos = e.locate?.(e.prefix);
-      out.manifests.push({ ...admitted, source: { file, index: e.index, line: pos?.line, column: pos?.column } });
+      out.manifests.push({
+        ...admitted,
+        source: { file, index: e.index, line: pos?.line, column: pos?.column },
+      });
       out.warnings.push(...admitted.warnings.map((w) => place(w, e)));
     } catch (err) {
       if (!(err instanceof InvalidError)) throw err;
@@ -66,7 +80,13 @@ function admitAll(
 /** Loads YAML text (any number of documents). Syntax errors throw BadRequestError. */
 export function manifestsFromYaml(text: string, file?: string): ManifestSet {
   const docs = parseYamlDocuments(text, file);
-  const entries = docs.flatMap((d) => expand(d.value).map((x) => ({ ...x, index: d.index, locate: d.locate })));
+  const entries = docs.flatMap((d) =>
+    expand(d.value).map((x) => ({
+      ...x,
+      index: d.index,
+      locate: (p: PathSegment[]) => d.locate(p),
+    })),
+  );
   return admitAll(entries, file);
 }
 
@@ -76,7 +96,9 @@ export function manifestsFromJson(text: string, file?: string): ManifestSet {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new BadRequestError(`${file ?? 'the body'} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new BadRequestError(
+      `${file ?? 'the body'} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   return admitAll(
     expand(value).map((x, index) => ({ ...x, index })),

@@ -30,7 +30,12 @@ export interface ObjectRef {
 }
 
 export function refOf(obj: KubeObject, group: string): ObjectRef {
-  return { group, kind: obj.kind, namespace: obj.metadata.namespace ?? '', name: obj.metadata.name };
+  return {
+    group,
+    kind: obj.kind,
+    namespace: obj.metadata.namespace ?? '',
+    name: obj.metadata.name,
+  };
 }
 
 export function describeRef(ref: ObjectRef): string {

@@ -20,7 +20,10 @@ const target = {
   resource: z
     .string()
     .min(1)
-    .regex(/^[a-z0-9.-]+$/, 'must be the lowercase plural resource name, e.g. perconapgclusters or services'),
+    .regex(
+      /^[a-z0-9.-]+$/,
+      'must be the lowercase plural resource name, e.g. perconapgclusters or services',
+    ),
   namespace: z.string().min(1).optional(),
   name: z.string().min(1),
   /** lifeboat extension: act on this member cluster directly instead of the control plane's desired state. */
@@ -34,14 +37,21 @@ const patchStep = z.strictObject({
     value: z.strictObject({ raw: z.unknown() }),
   }),
   patchType: z
-    .enum(PATCH_TYPES, { error: (i) => `patchType ${JSON.stringify(i.input)} is not one of ${PATCH_TYPES.join(', ')}` })
+    .enum(PATCH_TYPES, {
+      error: (i) => `patchType ${JSON.stringify(i.input)} is not one of ${PATCH_TYPES.join(', ')}`,
+    })
     .optional(),
 });
 
 const readFieldStep = z.strictObject({
   ...target,
   fieldPath,
-  outputKey: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an identifier (letters, digits, _) usable as .Values.<outputKey>'),
+  outputKey: z
+    .string()
+    .regex(
+      /^[A-Za-z_][A-Za-z0-9_]*$/,
+      'must be an identifier (letters, digits, _) usable as .Values.<outputKey>',
+    ),
 });
 
 const waitStep = z
@@ -70,7 +80,12 @@ export const recoveryStep = z.discriminatedUnion(
     z.strictObject({ ...stepCommon, type: z.literal('readField'), readField: readFieldStep }),
     z.strictObject({ ...stepCommon, type: z.literal('wait'), wait: waitStep }),
   ],
-  { error: (i) => (i.input === undefined ? 'every step needs a type' : `unknown step type; use one of ${STEP_TYPES.join(', ')}`) },
+  {
+    error: (i) =>
+      i.input === undefined
+        ? 'every step needs a type'
+        : `unknown step type; use one of ${STEP_TYPES.join(', ')}`,
+  },
 );
 
 export const recoveryPlanSpec = z
@@ -88,9 +103,11 @@ export const recoveryPlanSpec = z
     const produced = new Set<string>();
     spec.steps.forEach((step, i) => {
       const templated: [string[], unknown][] = [];
-      const body = step.type === 'patch' ? step.patch : step.type === 'readField' ? step.readField : step.wait;
+      const body =
+        step.type === 'patch' ? step.patch : step.type === 'readField' ? step.readField : step.wait;
       templated.push([['namespace'], body.namespace], [['name'], body.name]);
-      if (step.type === 'patch') templated.push([['override', 'value', 'raw'], step.patch.override.value.raw]);
+      if (step.type === 'patch')
+        templated.push([['override', 'value', 'raw'], step.patch.override.value.raw]);
       for (const [path, value] of templated) {
         try {
           for (const key of valuesKeysIn(value)) {
@@ -104,7 +121,11 @@ export const recoveryPlanSpec = z
           }
         } catch (err) {
           if (!(err instanceof TemplateError)) throw err;
-          ctx.addIssue({ code: 'custom', path: ['steps', i, step.type, ...path], message: err.message });
+          ctx.addIssue({
+            code: 'custom',
+            path: ['steps', i, step.type, ...path],
+            message: err.message,
+          });
         }
       }
       if (step.type === 'readField') produced.add(step.readField.outputKey);

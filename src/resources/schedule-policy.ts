@@ -17,9 +17,11 @@ const resourceOverride = z.strictObject({
 
 const spreadConstraints = z
   .strictObject({
-    spreadMode: z.enum(['Duplicate', 'Divide'], {
-      error: (i) => `spreadMode ${JSON.stringify(i.input)} is not Duplicate or Divide`,
-    }).optional(),
+    spreadMode: z
+      .enum(['Duplicate', 'Divide'], {
+        error: (i) => `spreadMode ${JSON.stringify(i.input)} is not Duplicate or Divide`,
+      })
+      .optional(),
     topologyKey: z.string().min(1).optional(),
     percentageSplit: z
       .array(
@@ -30,7 +32,9 @@ const spreadConstraints = z
       )
       .optional(),
     overrides: z
-      .array(z.strictObject({ topologyValue: z.string().min(1), resources: z.array(resourceOverride) }))
+      .array(
+        z.strictObject({ topologyValue: z.string().min(1), resources: z.array(resourceOverride) }),
+      )
       .optional(),
   })
   .superRefine((sc, ctx) => {
@@ -44,7 +48,11 @@ const spreadConstraints = z
         });
       }
       if (sc.spreadMode !== 'Divide') {
-        ctx.addIssue({ code: 'custom', path: ['percentageSplit'], message: 'percentageSplit needs spreadMode: Divide' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['percentageSplit'],
+          message: 'percentageSplit needs spreadMode: Divide',
+        });
       }
     }
   });
@@ -52,7 +60,9 @@ const spreadConstraints = z
 export const schedulePolicySpec = z
   .strictObject({
     namespaceSelector: labelSelector.optional(),
-    resourceSelectors: z.strictObject({ labelSelectors: z.array(labelSelector).optional() }).optional(),
+    resourceSelectors: z
+      .strictObject({ labelSelectors: z.array(labelSelector).optional() })
+      .optional(),
     groupBy: z.strictObject({ labelKey: z.string().min(1) }).optional(),
     clusterSelector: labelSelector.optional(),
     orderedClusterSelector: labelSelector.optional(),

@@ -4,7 +4,15 @@
  * file:line:column, and it caps alias expansion, which stops "billion laughs"
  * documents before they allocate anything (ADR 0002).
  */
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node } from 'yaml';
+import {
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseAllDocuments,
+  type Document,
+  type Node,
+} from 'yaml';
 import { BadRequestError, type Cause } from '../errors.js';
 import type { PathSegment } from './field-path.js';
 
@@ -35,14 +43,21 @@ export interface SourceDocument {
  */
 export function parseYamlDocuments(text: string, file?: string): SourceDocument[] {
   const lineCounter = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const docs = parseAllDocuments(text, {
+    lineCounter,
+    uniqueKeys: true,
+    prettyErrors: false,
+    strict: true,
+  });
   const list = Array.isArray(docs) ? docs : [];
   if (!Array.isArray(docs)) {
     // An empty stream parses to an EmptyStream, which is fine: no documents.
     return [];
   }
   if (list.length > MAX_DOCUMENTS) {
-    throw new BadRequestError(`${file ?? 'input'} holds ${list.length} documents; the limit is ${MAX_DOCUMENTS}`);
+    throw new BadRequestError(
+      `${file ?? 'input'} holds ${list.length} documents; the limit is ${MAX_DOCUMENTS}`,
+    );
   }
   const pos = (offset: number): Position => {
     const p = lineCounter.linePos(offset);
@@ -52,11 +67,20 @@ export function parseYamlDocuments(text: string, file?: string): SourceDocument[
   for (const doc of list) {
     for (const e of doc.errors) {
       const p = pos(e.pos[0]);
-      causes.push({ field: '', message: firstLine(e.message), file, line: p.line, column: p.column });
+      causes.push({
+        field: '',
+        message: firstLine(e.message),
+        file,
+        line: p.line,
+        column: p.column,
+      });
     }
   }
   if (causes.length > 0) {
-    throw new BadRequestError(`${file ?? 'the YAML'} does not parse: fix the syntax at the line shown`, causes);
+    throw new BadRequestError(
+      `${file ?? 'the YAML'} does not parse: fix the syntax at the line shown`,
+      causes,
+    );
   }
   const out: SourceDocument[] = [];
   list.forEach((doc, index) => {
@@ -66,9 +90,18 @@ export function parseYamlDocuments(text: string, file?: string): SourceDocument[
       value = doc.toJS({ maxAliasCount: MAX_ALIASES });
     } catch (err) {
       const p = pos(doc.contents.range[0]);
-      throw new BadRequestError(`${file ?? 'the YAML'} is rejected: ${err instanceof Error ? err.message : String(err)}`, [
-        { field: '', message: `aliases expand past the limit of ${MAX_ALIASES}`, file, line: p.line, column: p.column },
-      ]);
+      throw new BadRequestError(
+        `${file ?? 'the YAML'} is rejected: ${err instanceof Error ? err.message : String(err)}`,
+        [
+          {
+            field: '',
+            message: `aliases expand past the limit of ${MAX_ALIASES}`,
+            file,
+            line: p.line,
+            column: p.column,
+          },
+        ],
+      );
     }
     if (value === null || value === undefined) return;
     out.push({

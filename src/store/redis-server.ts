@@ -13,7 +13,9 @@ export const REDIS_INSTALL_HINT = 'apt-get update && apt-get install -y redis-se
 
 export class RedisServerMissing extends Error {
   constructor() {
-    super(`redis-server is not on PATH. Install it with:\n  ${REDIS_INSTALL_HINT}\nor pass --redis redis://HOST:PORT to use a running Redis.`);
+    super(
+      `redis-server is not on PATH. Install it with:\n  ${REDIS_INSTALL_HINT}\nor pass --redis redis://HOST:PORT to use a running Redis.`,
+    );
     this.name = 'RedisServerMissing';
   }
 }
@@ -30,28 +32,49 @@ export function redisServerAvailable(): boolean {
 }
 
 /** Starts redis-server on a free loopback port and waits until it answers PING. */
-export async function startRedisServer(opts: { dir: string; port?: number; appendOnly?: boolean; logFile?: string }): Promise<RedisServerHandle> {
+export async function startRedisServer(opts: {
+  dir: string;
+  port?: number;
+  appendOnly?: boolean;
+  logFile?: string;
+}): Promise<RedisServerHandle> {
   if (!redisServerAvailable()) throw new RedisServerMissing();
   mkdirSync(opts.dir, { recursive: true });
   const port = opts.port ?? (await freePort());
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', path.resolve(opts.dir),
-    '--appendonly', opts.appendOnly === false ? 'no' : 'yes',
-    '--appendfsync', 'everysec',
-    '--save', '',
-    '--protected-mode', 'yes',
-    '--logfile', opts.logFile ? path.resolve(opts.logFile) : '',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    path.resolve(opts.dir),
+    '--appendonly',
+    opts.appendOnly === false ? 'no' : 'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--protected-mode',
+    'yes',
+    '--logfile',
+    opts.logFile ? path.resolve(opts.logFile) : '',
   ];
   const child = spawn('redis-server', args, { stdio: 'ignore' });
   const url = `redis://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`redis-server exited with code ${code ?? 'null'} (port ${port}); see its log`))),
+    child.once('exit', (code) =>
+      reject(
+        new Error(`redis-server exited with code ${code ?? 'null'} (port ${port}); see its log`),
+      ),
+    ),
   );
   const ready = (async () => {
     for (let i = 0; i < 200; i++) {
-      const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+      const probe = new Redis(url, {
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
       probe.on('error', () => undefined); // refused connections are expected until it listens
       try {
         await probe.connect();

@@ -18,7 +18,8 @@ export interface StoreKey {
 }
 
 /** What a write expects to find: anything, nothing, something, or exactly this version. */
-export type Expectation = { type: 'any' } | { type: 'absent' } | { type: 'exists' } | { type: 'rv'; rv: string };
+export type Expectation =
+  { type: 'any' } | { type: 'absent' } | { type: 'exists' } | { type: 'rv'; rv: string };
 
 export type WriteOp =
   | { op: 'put'; key: StoreKey; object: KubeObject; expect: Expectation }
@@ -67,6 +68,11 @@ function encode(obj: KubeObject): string {
   // resourceVersion lives in the value's prefix, not in the JSON.
   const { resourceVersion: _rv, ...metadata } = obj.metadata;
   return JSON.stringify({ ...obj, metadata });
+}
+
+/** Read through a call so the compiler does not assume the flag is unchanged since the loop test. */
+function isAborted(signal: AbortSignal): boolean {
+  return signal.aborted;
 }
 
 function expectArg(e: Expectation): string {
@@ -118,7 +124,10 @@ export class RedisStore {
   }
 
   /** Every object of a kind (optionally one namespace), with the store's resourceVersion at read time. */
-  async list(kind: string, namespace?: string): Promise<{ items: KubeObject[]; resourceVersion: string }> {
+  async list(
+    kind: string,
+    namespace?: string,
+  ): Promise<{ items: KubeObject[]; resourceVersion: string }> {
     const res = (await this.redis.multi().hgetall(this.hashKey(kind)).get(this.rvKey).exec()) ?? [];
     const [e1, all] = (res[0] ?? [null, {}]) as [Error | null, Record<string, string>];
     const [e2, rv] = (res[1] ?? [null, '0']) as [Error | null, string | null];
@@ -129,9 +138,10 @@ export class RedisStore {
       if (namespace !== undefined && !field.startsWith(`${namespace}/`)) continue;
       items.push(decode(raw));
     }
-    const order = (o: KubeObject): string => fieldOf({ namespace: o.metadata.namespace ?? '', name: o.metadata.name });
+    const order = (o: KubeObject): string =>
+      fieldOf({ namespace: o.metadata.namespace ?? '', name: o.metadata.name });
     items.sort((a, b) => (order(a) < order(b) ? -1 : 1));
-    return { items, resourceVersion: String(rv ?? '0') };
+    return { items, resourceVersion: rv ?? '0' };
   }
 
   /**
@@ -144,9 +154,19 @@ export class RedisStore {
     const keys = [this.rvKey, this.streamKey, ...ops.map((o) => this.hashKey(o.key.kind))];
     const args: (string | number)[] = [STREAM_MAX];
     for (const o of ops) {
-      args.push(o.op === 'put' ? 'put' : 'del', fieldOf(o.key), expectArg(o.expect), o.op === 'put' ? encode(o.object) : '', o.key.kind);
+      args.push(
+        o.op === 'put' ? 'put' : 'del',
+        fieldOf(o.key),
+        expectArg(o.expect),
+        o.op === 'put' ? encode(o.object) : '',
+        o.key.kind,
+      );
     }
-    const res = await (this.redis as unknown as WithCommit).lifeboatCommit(keys.length, ...keys, ...args);
+    const res = await (this.redis as unknown as WithCommit).lifeboatCommit(
+      keys.length,
+      ...keys,
+      ...args,
+    );
     const code = Number(res[0]);
     if (code !== 0) {
       const index = Number(res[1]) - 1;
@@ -169,7 +189,10 @@ export class RedisStore {
 
   /** The stream id to watch from so that nothing after this moment is missed. */
   async streamPosition(): Promise<string> {
-    const last = (await this.redis.xrevrange(this.streamKey, '+', '-', 'COUNT', 1)) as [string, string[]][];
+    const last = (await this.redis.xrevrange(this.streamKey, '+', '-', 'COUNT', 1)) as [
+      string,
+      string[],
+    ][];
     return last[0]?.[0] ?? '0-0';
   }
 
@@ -186,16 +209,18 @@ export class RedisStore {
       while (!signal.aborted) {
         let res: [string, [string, string[]][]][] | null;
         try {
-          res = (await conn.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', this.streamKey, last)) as typeof res;
+          res = await conn.xread('COUNT', 1000, 'BLOCK', 5000, 'STREAMS', this.streamKey, last);
         } catch (err) {
-          if (signal.aborted) return;
+          // Aborting disconnects the connection, which fails the pending read: that is the way out.
+          if (isAborted(signal)) return;
           throw err;
         }
         for (const [, entries] of res ?? []) {
           for (const [id, fields] of entries) {
             last = id;
             const f = new Map<string, string>();
-            for (let i = 0; i + 1 < fields.length; i += 2) f.set(fields[i] as string, fields[i + 1] as string);
+            for (let i = 0; i + 1 < fields.length; i += 2)
+              f.set(fields[i] as string, fields[i + 1] as string);
             const key = f.get('key') ?? '/';
             const slash = key.indexOf('/');
             yield {
@@ -230,7 +255,13 @@ export class RedisStore {
     const keys: string[] = [];
     let cursor = '0';
     do {
-      const [next, batch] = await this.redis.scan(cursor, 'MATCH', `${this.prefix}objects:*`, 'COUNT', 500);
+      const [next, batch] = await this.redis.scan(
+        cursor,
+        'MATCH',
+        `${this.prefix}objects:*`,
+        'COUNT',
+        500,
+      );
       cursor = next;
       keys.push(...batch.map((k) => k.slice(`${this.prefix}objects:`.length)));
     } while (cursor !== '0');

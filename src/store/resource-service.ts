@@ -9,7 +9,13 @@ import { kindKey, type KindInfo } from '../resources/kinds.js';
 import { LABELS, type KubeObject } from '../resources/meta.js';
 import type { Admitted } from '../resources/validate.js';
 import { canonicalJson } from '../util/canonical-json.js';
-import { PreconditionFailed, type Expectation, type RedisStore, type StoreKey, type WriteOp } from './redis-store.js';
+import {
+  PreconditionFailed,
+  type Expectation,
+  type RedisStore,
+  type StoreKey,
+  type WriteOp,
+} from './redis-store.js';
 
 export type ApplyAction = 'created' | 'configured' | 'unchanged' | 'deleted';
 
@@ -30,8 +36,16 @@ export interface WriteOptions {
 /** How many times a batch is recomputed when another writer got in between. */
 const MAX_CONFLICT_RETRIES = 5;
 
-export function storeKeyOf(info: Pick<KindInfo, 'group' | 'kind' | 'namespaced'>, namespace: string | undefined, name: string): StoreKey {
-  return { kind: kindKey(info.group, info.kind), namespace: info.namespaced ? (namespace ?? 'default') : '', name };
+export function storeKeyOf(
+  info: Pick<KindInfo, 'group' | 'kind' | 'namespaced'>,
+  namespace: string | undefined,
+  name: string,
+): StoreKey {
+  return {
+    kind: kindKey(info.group, info.kind),
+    namespace: info.namespaced ? (namespace ?? 'default') : '',
+    name,
+  };
 }
 
 /** Fills what Kubernetes would: default namespace, the cluster/namespace name label. */
@@ -39,15 +53,25 @@ export function applyDefaults(a: Admitted): KubeObject {
   const obj = structuredClone(a.object);
   if (a.info.namespaced) obj.metadata.namespace ??= 'default';
   else delete obj.metadata.namespace;
-  const selfLabelled = (a.info.group === 'cluster.elotl.co' && a.info.kind === 'Cluster') || (a.info.group === '' && a.info.kind === 'Namespace');
-  if (selfLabelled) obj.metadata.labels = { ...obj.metadata.labels, [LABELS.clusterName]: obj.metadata.name };
+  const selfLabelled =
+    (a.info.group === 'cluster.elotl.co' && a.info.kind === 'Cluster') ||
+    (a.info.group === '' && a.info.kind === 'Namespace');
+  if (selfLabelled)
+    obj.metadata.labels = { ...obj.metadata.labels, [LABELS.clusterName]: obj.metadata.name };
   return obj;
 }
 
 /** The parts of an object a user owns; status and server metadata are excluded. */
 function userContent(obj: KubeObject): string {
   const { status: _s, metadata, ...rest } = obj;
-  const { resourceVersion: _rv, uid: _u, generation: _g, creationTimestamp: _c, managedFields: _m, ...meta } = metadata;
+  const {
+    resourceVersion: _rv,
+    uid: _u,
+    generation: _g,
+    creationTimestamp: _c,
+    managedFields: _m,
+    ...meta
+  } = metadata;
   return canonicalJson({ ...rest, metadata: meta });
 }
 
@@ -68,7 +92,9 @@ function merge(desired: KubeObject, current: KubeObject | undefined, now: string
       ...desired.metadata,
       uid: current?.metadata.uid ?? randomUUID(),
       creationTimestamp: current?.metadata.creationTimestamp ?? now,
-      generation: current ? (current.metadata.generation ?? 1) + (specOf(desired) !== specOf(current) ? 1 : 0) : 1,
+      generation: current
+        ? (current.metadata.generation ?? 1) + (specOf(desired) !== specOf(current) ? 1 : 0)
+        : 1,
     },
   };
   delete next.metadata.resourceVersion;
@@ -83,11 +109,17 @@ export class ResourceService {
   async get(info: KindInfo, namespace: string | undefined, name: string): Promise<KubeObject> {
     const key = storeKeyOf(info, namespace, name);
     const obj = await this.store.get(key);
-    if (!obj) throw new NotFoundError(`${info.kind} "${name}"${key.namespace ? ` in namespace ${key.namespace}` : ''} not found`);
+    if (!obj)
+      throw new NotFoundError(
+        `${info.kind} "${name}"${key.namespace ? ` in namespace ${key.namespace}` : ''} not found`,
+      );
     return obj;
   }
 
-  async list(info: KindInfo, namespace?: string): Promise<{ items: KubeObject[]; resourceVersion: string }> {
+  async list(
+    info: KindInfo,
+    namespace?: string,
+  ): Promise<{ items: KubeObject[]; resourceVersion: string }> {
     return this.store.list(kindKey(info.group, info.kind), info.namespaced ? namespace : undefined);
   }
 
@@ -105,9 +137,10 @@ export class ResourceService {
     for (const p of prepared) {
       const id = `${p.key.kind}/${p.key.namespace}/${p.key.name}`;
       if (seen.has(id)) {
-        throw new InvalidError(`${p.a.info.kind} "${p.key.name}" appears twice in one request; keep one`, [
-          { field: 'metadata.name', message: 'duplicate object in the batch' },
-        ]);
+        throw new InvalidError(
+          `${p.a.info.kind} "${p.key.name}" appears twice in one request; keep one`,
+          [{ field: 'metadata.name', message: 'duplicate object in the batch' }],
+        );
       }
       seen.add(id);
     }
@@ -124,12 +157,23 @@ export class ResourceService {
             `${p.a.info.kind} "${p.key.name}" is at resourceVersion ${current.metadata.resourceVersion}, not ${requested}; fetch it again and reapply`,
           );
         }
-        const base = { apiVersion: p.obj.apiVersion, kind: p.obj.kind, namespace: p.key.namespace || undefined, name: p.key.name };
+        const base = {
+          apiVersion: p.obj.apiVersion,
+          kind: p.obj.kind,
+          namespace: p.key.namespace || undefined,
+          name: p.key.name,
+        };
         if (current && userContent(current) === userContent(p.obj)) {
-          results.push({ ...base, action: 'unchanged', resourceVersion: current.metadata.resourceVersion });
+          results.push({
+            ...base,
+            action: 'unchanged',
+            resourceVersion: current.metadata.resourceVersion,
+          });
           return;
         }
-        const expect: Expectation = current ? { type: 'rv', rv: current.metadata.resourceVersion ?? '' } : { type: 'absent' };
+        const expect: Expectation = current
+          ? { type: 'rv', rv: current.metadata.resourceVersion ?? '' }
+          : { type: 'absent' };
         ops.push({ op: 'put', key: p.key, object: merge(p.obj, current, now), expect });
         results.push({ ...base, action: current ? 'configured' : 'created' });
       });
@@ -154,11 +198,16 @@ export class ResourceService {
     const next = merge(obj, undefined, new Date().toISOString());
     if (options.dryRun) return next;
     try {
-      const [rv] = await this.store.commit([{ op: 'put', key, object: next, expect: { type: 'absent' } }]);
+      const [rv] = await this.store.commit([
+        { op: 'put', key, object: next, expect: { type: 'absent' } },
+      ]);
       await this.rememberKinds([a]);
       return { ...next, metadata: { ...next.metadata, resourceVersion: rv } };
     } catch (err) {
-      if (err instanceof PreconditionFailed) throw new AlreadyExistsError(`${a.info.kind} "${key.name}" already exists; use PUT or /apply to change it`);
+      if (err instanceof PreconditionFailed)
+        throw new AlreadyExistsError(
+          `${a.info.kind} "${key.name}" already exists; use PUT or /apply to change it`,
+        );
       throw err;
     }
   }
@@ -168,9 +217,15 @@ export class ResourceService {
     const obj = applyDefaults(a);
     const key = storeKeyOf(a.info, obj.metadata.namespace, obj.metadata.name);
     const current = await this.store.get(key);
-    if (!current) throw new NotFoundError(`${a.info.kind} "${key.name}" not found; create it with POST or /apply`);
+    if (!current)
+      throw new NotFoundError(
+        `${a.info.kind} "${key.name}" not found; create it with POST or /apply`,
+      );
     const requested = obj.metadata.resourceVersion;
-    const expect: Expectation = { type: 'rv', rv: requested ?? current.metadata.resourceVersion ?? '' };
+    const expect: Expectation = {
+      type: 'rv',
+      rv: requested ?? current.metadata.resourceVersion ?? '',
+    };
     const next = merge(obj, current, new Date().toISOString());
     if (options.dryRun) return next;
     try {
@@ -186,13 +241,23 @@ export class ResourceService {
     }
   }
 
-  async delete(info: KindInfo, namespace: string | undefined, name: string, resourceVersion?: string): Promise<void> {
+  async delete(
+    info: KindInfo,
+    namespace: string | undefined,
+    name: string,
+    resourceVersion?: string,
+  ): Promise<void> {
     const key = storeKeyOf(info, namespace, name);
     try {
-      await this.store.delete(key, resourceVersion ? { type: 'rv', rv: resourceVersion } : { type: 'exists' });
+      await this.store.delete(
+        key,
+        resourceVersion ? { type: 'rv', rv: resourceVersion } : { type: 'exists' },
+      );
     } catch (err) {
       if (err instanceof PreconditionFailed && !err.notFound) {
-        throw new ConflictError(`${info.kind} "${name}" is at resourceVersion ${err.currentRv}, not ${resourceVersion ?? '?'}`);
+        throw new ConflictError(
+          `${info.kind} "${name}" is at resourceVersion ${err.currentRv}, not ${resourceVersion ?? '?'}`,
+        );
       }
       throw err;
     }
@@ -209,14 +274,21 @@ export class ResourceService {
   ): Promise<KubeObject | undefined> {
     for (let attempt = 0; ; attempt++) {
       const current = await this.store.get(key);
-      if (!current) throw new NotFoundError(`${key.kind} ${key.namespace ? `${key.namespace}/` : ''}${key.name} not found`);
+      if (!current)
+        throw new NotFoundError(
+          `${key.kind} ${key.namespace ? `${key.namespace}/` : ''}${key.name} not found`,
+        );
       const next = mutate(structuredClone(current));
       if (!next) return current;
-      next.metadata.generation = (current.metadata.generation ?? 1) + (options.bumpGeneration && specOf(next) !== specOf(current) ? 1 : 0);
+      next.metadata.generation =
+        (current.metadata.generation ?? 1) +
+        (options.bumpGeneration && specOf(next) !== specOf(current) ? 1 : 0);
       const rv = current.metadata.resourceVersion ?? '';
       delete next.metadata.resourceVersion;
       try {
-        const [newRv] = await this.store.commit([{ op: 'put', key, object: next, expect: { type: 'rv', rv } }]);
+        const [newRv] = await this.store.commit([
+          { op: 'put', key, object: next, expect: { type: 'rv', rv } },
+        ]);
         return { ...next, metadata: { ...next.metadata, resourceVersion: newRv } };
       } catch (err) {
         if (err instanceof PreconditionFailed && !err.notFound && attempt < 20) continue;

@@ -34,7 +34,9 @@ describe('GitOps folders', () => {
     prefix = randomPrefix('gitops');
     resources = new ResourceService(new RedisStore(redis, prefix));
     dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-gitops-'));
-    sync = new DirectorySync({ resources, logger: createLogger({ level: 'silent' }) }, [dir], { debounceMs: 20 });
+    sync = new DirectorySync({ resources, logger: createLogger({ level: 'silent' }) }, [dir], {
+      debounceMs: 20,
+    });
   });
   afterEach(async () => {
     await sync.stop();
@@ -65,7 +67,9 @@ describe('GitOps folders', () => {
     await sync.syncNow();
     expect(await names()).toStrictEqual(['a', 'from-api']);
     const a = await resources.get(POLICY, undefined, 'a');
-    expect((a.spec as any).clusterSelector.matchLabels['kubernetes.io/metadata.name']).toBe('cluster-2');
+    expect((a.spec as any).clusterSelector.matchLabels['kubernetes.io/metadata.name']).toBe(
+      'cluster-2',
+    );
 
     await unlink(path.join(dir, 'a.yaml'));
     await sync.syncNow();
@@ -81,7 +85,10 @@ describe('GitOps folders', () => {
   it('keeps the last good version of a broken file and reports file:line', async () => {
     await writeFile(path.join(dir, 'a.yaml'), policy('a'));
     await sync.start();
-    await writeFile(path.join(dir, 'a.yaml'), 'apiVersion: policy.elotl.co/v1alpha1\nkind: SchedulePolicy\nmetadata:\n  name: a\nspec:\n  clusterSelector: [broken\n');
+    await writeFile(
+      path.join(dir, 'a.yaml'),
+      'apiVersion: policy.elotl.co/v1alpha1\nkind: SchedulePolicy\nmetadata:\n  name: a\nspec:\n  clusterSelector: [broken\n',
+    );
     await sync.syncNow();
     expect(await names()).toStrictEqual(['a']);
     const st = sync.status().files[0]!;
@@ -94,7 +101,10 @@ describe('GitOps folders', () => {
     await sync.syncNow();
     expect(await names()).toStrictEqual(['a']);
     expect(sync.status().files[0]!.ok).toBe(true); // unknown fields are warnings, not errors
-    await writeFile(path.join(dir, 'a.yaml'), policy('a').replace('kubernetes.io/metadata.name: cluster-1', 'bad key!: x'));
+    await writeFile(
+      path.join(dir, 'a.yaml'),
+      policy('a').replace('kubernetes.io/metadata.name: cluster-1', 'bad key!: x'),
+    );
     await sync.syncNow();
     const bad = sync.status().files[0]!;
     expect(bad.ok).toBe(false);
@@ -120,6 +130,8 @@ describe('GitOps folders', () => {
     await writeFile(path.join(dir, 'b.yaml'), policy('same', 'cluster-2'));
     await sync.start();
     const files = sync.status().files;
-    expect(files.find((f) => f.file.endsWith('b.yaml'))!.errors[0]!.message).toContain('already declared');
+    expect(files.find((f) => f.file.endsWith('b.yaml'))!.errors[0]!.message).toContain(
+      'already declared',
+    );
   });
 });

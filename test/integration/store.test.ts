@@ -7,7 +7,9 @@ import { ResourceService } from '../../src/store/resource-service.js';
 import { dropPrefix, newRedis, randomPrefix } from '../support/redis.js';
 
 const cm = (name: string, data: Record<string, string>) =>
-  manifestsFromYaml(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\ndata: ${JSON.stringify(data)}\n`).manifests;
+  manifestsFromYaml(
+    `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\n  namespace: default\ndata: ${JSON.stringify(data)}\n`,
+  ).manifests;
 
 describe('store on real Redis', () => {
   let redis: Redis;

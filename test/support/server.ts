@@ -27,7 +27,9 @@ export const TOKENS = {
   viewer: 'viewer-token-0123456789abcdef',
 } as const;
 
-export async function startTestServer(opts: { open?: boolean; routers?: (s: Omit<TestServer, 'url' | 'close'>) => Router[] } = {}): Promise<TestServer> {
+export async function startTestServer(
+  opts: { open?: boolean; routers?: (s: Omit<TestServer, 'url' | 'close'>) => Router[] } = {},
+): Promise<TestServer> {
   const redis = newRedis();
   const prefix = randomPrefix('api');
   const store = new RedisStore(redis, prefix);
@@ -35,7 +37,11 @@ export async function startTestServer(opts: { open?: boolean; routers?: (s: Omit
   const metrics = createMetrics({ defaults: false });
   const tokens: (Principal & { token: string })[] = opts.open
     ? []
-    : (Object.entries(TOKENS) as [Principal['role'], string][]).map(([role, token]) => ({ name: role, role, token }));
+    : (Object.entries(TOKENS) as [Principal['role'], string][]).map(([role, token]) => ({
+        name: role,
+        role,
+        token,
+      }));
   const base = { redis, prefix, store, resources, metrics };
   const app = createApp({
     redis,

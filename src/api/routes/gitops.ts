@@ -9,7 +9,14 @@ export function gitopsRoutes(sync: DirectorySync | undefined): Router {
   const router = Router();
   router.get('/gitops/status', (req, res) => {
     requireRole(principal(req), 'viewer', 'reading GitOps status');
-    send(req, res, 200, sync ? { enabled: true, ...sync.status() } : { enabled: false, dirs: [], files: [], pruned: 0 });
+    send(
+      req,
+      res,
+      200,
+      sync
+        ? { enabled: true, ...sync.status() }
+        : { enabled: false, dirs: [], files: [], pruned: 0 },
+    );
   });
   return router;
 }

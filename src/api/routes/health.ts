@@ -16,7 +16,10 @@ export function healthRoutes(deps: { redis: Redis; metrics: Metrics }): Router {
       ]);
       res.type('text/plain').send('ok');
     } catch (err) {
-      res.status(503).type('text/plain').send(`redis unreachable: ${err instanceof Error ? err.message : String(err)}`);
+      res
+        .status(503)
+        .type('text/plain')
+        .send(`redis unreachable: ${err instanceof Error ? err.message : String(err)}`);
     }
   });
   router.get('/metrics', async (_req, res) => {

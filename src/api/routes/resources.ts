@@ -27,30 +27,42 @@ function dryRun(req: Request): boolean {
 function bodyObject(req: Request, path: ResourcePath, info: KindInfo) {
   const set = manifestsFromBody(req);
   const [m, extra] = set.manifests;
-  if (!m || extra) throw new BadRequestError('send exactly one object here; use POST /apply for several');
+  if (!m || extra)
+    throw new BadRequestError('send exactly one object here; use POST /apply for several');
   if (m.info.group !== info.group || m.info.kind !== info.kind) {
-    throw new InvalidError(`the body is a ${m.object.kind} (${m.object.apiVersion}) but the path is for ${info.kind}`, [
-      { field: 'kind', message: `must be ${info.kind} for this path` },
-    ]);
+    throw new InvalidError(
+      `the body is a ${m.object.kind} (${m.object.apiVersion}) but the path is for ${info.kind}`,
+      [{ field: 'kind', message: `must be ${info.kind} for this path` }],
+    );
   }
   if (path.namespace !== undefined) {
-    if (m.object.metadata.namespace !== undefined && m.object.metadata.namespace !== path.namespace) {
-      throw new InvalidError(`metadata.namespace "${m.object.metadata.namespace}" does not match the path's namespace "${path.namespace}"`, [
-        { field: 'metadata.namespace', message: `must be ${path.namespace} or absent` },
-      ]);
+    if (
+      m.object.metadata.namespace !== undefined &&
+      m.object.metadata.namespace !== path.namespace
+    ) {
+      throw new InvalidError(
+        `metadata.namespace "${m.object.metadata.namespace}" does not match the path's namespace "${path.namespace}"`,
+        [{ field: 'metadata.namespace', message: `must be ${path.namespace} or absent` }],
+      );
     }
     m.object.metadata.namespace = path.namespace;
   }
   if (path.name !== undefined && m.object.metadata.name !== path.name) {
-    throw new InvalidError(`metadata.name "${m.object.metadata.name}" does not match the path's name "${path.name}"`, [
-      { field: 'metadata.name', message: `must be ${path.name}` },
-    ]);
+    throw new InvalidError(
+      `metadata.name "${m.object.metadata.name}" does not match the path's name "${path.name}"`,
+      [{ field: 'metadata.name', message: `must be ${path.name}` }],
+    );
   }
   return { manifest: m, warnings: set.warnings };
 }
 
 function listOf(info: KindInfo, items: KubeObject[], resourceVersion: string) {
-  return { apiVersion: apiVersionOf(info), kind: `${info.kind}List`, metadata: { resourceVersion }, items };
+  return {
+    apiVersion: apiVersionOf(info),
+    kind: `${info.kind}List`,
+    metadata: { resourceVersion },
+    items,
+  };
 }
 
 export function resourceRoutes(deps: ResourceRouteDeps): Router {
@@ -58,11 +70,19 @@ export function resourceRoutes(deps: ResourceRouteDeps): Router {
 
   const resolve = async (req: Request): Promise<{ path: ResourcePath; info: KindInfo }> => {
     const path = parseResourcePath(req.path);
-    if (!path) throw new BadRequestError(`"${req.path}" is not a resource path; see the README's API section`);
-    if (path.subresource !== undefined) throw new BadRequestError(`subresource "${path.subresource}" is not supported on ${path.plural}`);
+    if (!path)
+      throw new BadRequestError(
+        `"${req.path}" is not a resource path; see the README's API section`,
+      );
+    if (path.subresource !== undefined)
+      throw new BadRequestError(
+        `subresource "${path.subresource}" is not supported on ${path.plural}`,
+      );
     const info = await deps.kinds.require(path.group, path.plural, path.version);
     if (path.namespace !== undefined && !info.namespaced) {
-      throw new BadRequestError(`${info.kind} is cluster-scoped: drop /namespaces/${path.namespace} from the path`);
+      throw new BadRequestError(
+        `${info.kind} is cluster-scoped: drop /namespaces/${path.namespace} from the path`,
+      );
     }
     return { path, info };
   };
@@ -77,14 +97,19 @@ export function resourceRoutes(deps: ResourceRouteDeps): Router {
     const { items, resourceVersion } = await deps.resources.list(info, path.namespace);
     const selectorText = typeof req.query.labelSelector === 'string' ? req.query.labelSelector : '';
     const selector = selectorText ? parseLabelSelector(selectorText) : undefined;
-    const filtered = selector ? items.filter((o) => matchesSelector(selector, o.metadata.labels)) : items;
+    const filtered = selector
+      ? items.filter((o) => matchesSelector(selector, o.metadata.labels))
+      : items;
     send(req, res, 200, listOf(info, filtered, resourceVersion));
   });
 
   router.post(/^\/apis?\/.+/, rawBody, async (req, res) => {
     requireRole(principal(req), 'admin', 'creating objects');
     const { path, info } = await resolve(req);
-    if (path.name !== undefined) throw new BadRequestError('POST goes to the collection path (without a name); use PUT to replace');
+    if (path.name !== undefined)
+      throw new BadRequestError(
+        'POST goes to the collection path (without a name); use PUT to replace',
+      );
     const { manifest } = bodyObject(req, path, info);
     send(req, res, 201, await deps.resources.create(manifest, { dryRun: dryRun(req) }));
   });
@@ -92,7 +117,8 @@ export function resourceRoutes(deps: ResourceRouteDeps): Router {
   router.put(/^\/apis?\/.+/, rawBody, async (req, res) => {
     requireRole(principal(req), 'admin', 'replacing objects');
     const { path, info } = await resolve(req);
-    if (path.name === undefined) throw new BadRequestError('PUT needs the object path, ending in its name');
+    if (path.name === undefined)
+      throw new BadRequestError('PUT needs the object path, ending in its name');
     const { manifest } = bodyObject(req, path, info);
     send(req, res, 200, await deps.resources.replace(manifest, { dryRun: dryRun(req) }));
   });
@@ -100,10 +126,18 @@ export function resourceRoutes(deps: ResourceRouteDeps): Router {
   router.delete(/^\/apis?\/.+/, async (req, res) => {
     requireRole(principal(req), 'admin', 'deleting objects');
     const { path, info } = await resolve(req);
-    if (path.name === undefined) throw new BadRequestError('DELETE needs the object path, ending in its name');
-    const rv = typeof req.query.resourceVersion === 'string' ? req.query.resourceVersion : undefined;
+    if (path.name === undefined)
+      throw new BadRequestError('DELETE needs the object path, ending in its name');
+    const rv =
+      typeof req.query.resourceVersion === 'string' ? req.query.resourceVersion : undefined;
     await deps.resources.delete(info, path.namespace, path.name, rv);
-    send(req, res, 200, { kind: 'Status', apiVersion: 'v1', status: 'Success', code: 200, details: { name: path.name, kind: info.plural } });
+    send(req, res, 200, {
+      kind: 'Status',
+      apiVersion: 'v1',
+      status: 'Success',
+      code: 200,
+      details: { name: path.name, kind: info.plural },
+    });
   });
 
   return router;

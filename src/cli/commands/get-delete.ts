@@ -34,7 +34,14 @@ function columns(info: KindInfo, items: KubeObject[]): { headers: string[]; rows
     case 'RecoveryPlan':
       return {
         headers: ['NAME', 'ALERT LABELS', 'STEPS', 'AGE'],
-        rows: items.map((o) => [name(o), Object.entries((spec(o).alertLabels ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(','), String(((spec(o).steps ?? []) as unknown[]).length), made(o)]),
+        rows: items.map((o) => [
+          name(o),
+          Object.entries((spec(o).alertLabels ?? {}) as Record<string, string>)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(','),
+          String(((spec(o).steps ?? []) as unknown[]).length),
+          made(o),
+        ]),
       };
     case 'RecoveryRun':
       return {
@@ -43,20 +50,32 @@ function columns(info: KindInfo, items: KubeObject[]): { headers: string[]; rows
           const st = status(o);
           const steps = (st.steps ?? []) as { state?: string }[];
           const done = steps.filter((s) => s.state === 'Succeeded').length;
-          return [name(o), str(spec(o).plan), str(st.phase), `${done}/${steps.length}`, st.durationMs === undefined ? '-' : `${str(st.durationMs)}ms`, made(o)];
+          return [
+            name(o),
+            str(spec(o).plan),
+            str(st.phase),
+            `${done}/${steps.length}`,
+            st.durationMs === undefined ? '-' : `${str(st.durationMs)}ms`,
+            made(o),
+          ];
         }),
       };
     case 'Cluster':
       return {
         headers: ['NAME', 'READY', 'REASON', 'AGE'],
         rows: items.map((o) => {
-          const ready = ((status(o).conditions ?? []) as { type?: string; status?: string; reason?: string }[]).find((c) => c.type === 'Ready');
+          const ready = (
+            (status(o).conditions ?? []) as { type?: string; status?: string; reason?: string }[]
+          ).find((c) => c.type === 'Ready');
           return [name(o), ready?.status ?? 'Unknown', ready?.reason ?? '', made(o)];
         }),
       };
     default:
       return info.namespaced
-        ? { headers: ['NAMESPACE', 'NAME', 'AGE'], rows: items.map((o) => [o.metadata.namespace ?? '', name(o), made(o)]) }
+        ? {
+            headers: ['NAMESPACE', 'NAME', 'AGE'],
+            rows: items.map((o) => [o.metadata.namespace ?? '', name(o), made(o)]),
+          }
         : { headers: ['NAME', 'AGE'], rows: items.map((o) => [name(o), made(o)]) };
   }
 }
@@ -84,7 +103,10 @@ export function registerGetDelete(program: Command, client: () => ApiClient): vo
         return;
       }
       const query = opts.selector ? `?labelSelector=${encodeURIComponent(opts.selector)}` : '';
-      const list = await api.request<{ items: KubeObject[] }>('GET', `${collectionPath(info, opts.allNamespaces ? undefined : opts.namespace)}${query}`);
+      const list = await api.request<{ items: KubeObject[] }>(
+        'GET',
+        `${collectionPath(info, opts.allNamespaces ? undefined : opts.namespace)}${query}`,
+      );
       if (format !== 'table') {
         process.stdout.write(`${render(list, format)}\n`);
         return;

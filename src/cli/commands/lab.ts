@@ -3,6 +3,8 @@ import type { Command } from 'commander';
 import { registerLabClusters } from './lab-clusters.js';
 
 export function registerLab(program: Command): void {
-  const lab = program.command('lab').description('the local DR lab: real member clusters and services on loopback');
+  const lab = program
+    .command('lab')
+    .description('the local DR lab: real member clusters and services on loopback');
   registerLabClusters(lab);
 }

@@ -11,15 +11,37 @@ export function registerServe(program: Command): void {
     .description('run the control plane: HTTP API, GitOps folders, recovery worker')
     .option('--host <host>', 'address to bind (LIFEBOAT_HOST)', undefined)
     .option('--port <port>', 'port to listen on (LIFEBOAT_PORT)', undefined)
-    .option('--redis <url>', 'Redis URL (LIFEBOAT_REDIS_URL); default: start a private redis-server under --data-dir')
+    .option(
+      '--redis <url>',
+      'Redis URL (LIFEBOAT_REDIS_URL); default: start a private redis-server under --data-dir',
+    )
     .option('--key-prefix <prefix>', 'prefix for every Redis key (LIFEBOAT_KEY_PREFIX)', undefined)
-    .option('--tokens-file <file>', 'YAML tokens file: tokens: [{name, role: admin|operator|viewer, token}] (LIFEBOAT_TOKENS_FILE)')
-    .option('--policies-dir <dir>', 'GitOps folder of SchedulePolicies (LIFEBOAT_POLICIES_DIR)', undefined)
+    .option(
+      '--tokens-file <file>',
+      'YAML tokens file: tokens: [{name, role: admin|operator|viewer, token}] (LIFEBOAT_TOKENS_FILE)',
+    )
+    .option(
+      '--policies-dir <dir>',
+      'GitOps folder of SchedulePolicies (LIFEBOAT_POLICIES_DIR)',
+      undefined,
+    )
     .option('--plans-dir <dir>', 'GitOps folder of RecoveryPlans (LIFEBOAT_PLANS_DIR)', undefined)
-    .option('--dir <dir>', 'another GitOps folder to load, e.g. examples/ferretdb-percona (repeatable)', collect)
+    .option(
+      '--dir <dir>',
+      'another GitOps folder to load, e.g. examples/ferretdb-percona (repeatable)',
+      collect,
+    )
     .option('--no-gitops', 'do not load or watch GitOps folders')
-    .option('--data-dir <dir>', 'where the private redis-server keeps its data (LIFEBOAT_DATA_DIR)', undefined)
-    .option('--log-level <level>', 'trace, debug, info, warn, error, silent (LIFEBOAT_LOG_LEVEL)', undefined)
+    .option(
+      '--data-dir <dir>',
+      'where the private redis-server keeps its data (LIFEBOAT_DATA_DIR)',
+      undefined,
+    )
+    .option(
+      '--log-level <level>',
+      'trace, debug, info, warn, error, silent (LIFEBOAT_LOG_LEVEL)',
+      undefined,
+    )
     .addHelpText(
       'after',
       `

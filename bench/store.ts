@@ -1,0 +1,119 @@
+/**
+ * bench/store: the control plane's store through its real HTTP API.
+ *   (1) one POST /apply of 1,000 ConfigMaps (created, then unchanged, then changed);
+ *   (2) 10,000 GETs by name, one at a time (latency) and 16 at a time (throughput).
+ * Targets (issue 2): 1,000-object apply ≤ 1 s; GET by name p99 ≤ 5 ms.
+ * Starts its own redis-server and `lifeboat serve`; run: npx tsx bench/store.ts
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { startRedisServer } from '../src/store/redis-server.js';
+import { fmt, printRows, summarize } from './support/stats.js';
+import { serveChild } from './support/serve-child.js';
+
+const OBJECTS = 1000;
+const READS = 10_000;
+
+const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-bench-store-'));
+const redis = await startRedisServer({ dir, appendOnly: true });
+const server = await serveChild(['--redis', redis.url, '--no-gitops', '--key-prefix', 'bench:']);
+
+const batch = (round: number) =>
+  JSON.stringify(
+    Array.from({ length: OBJECTS }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: {
+        name: `cm-${i}`,
+        namespace: 'bench',
+        labels: { app: 'bench', shard: String(i % 10) },
+      },
+      data: { round: String(round), payload: 'x'.repeat(200) },
+    })),
+  );
+
+async function apply(body: string): Promise<number> {
+  const t0 = performance.now();
+  const res = await fetch(`${server.url}/apply`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+  });
+  await res.arrayBuffer();
+  if (!res.ok) throw new Error(`apply failed: ${res.status}`);
+  return performance.now() - t0;
+}
+
+try {
+  const created = await apply(batch(1));
+  const unchanged = await apply(batch(1));
+  const changed: number[] = [];
+  for (let r = 2; r < 7; r++) changed.push(await apply(batch(r)));
+  const changedS = summarize(changed);
+
+  // Warm up the connection and JIT, then time single GETs by name.
+  for (let i = 0; i < 200; i++)
+    await fetch(`${server.url}/api/v1/namespaces/bench/configmaps/cm-${i}`).then((r) =>
+      r.arrayBuffer(),
+    );
+  const lat: number[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < READS; i++) {
+    const s = performance.now();
+    const res = await fetch(`${server.url}/api/v1/namespaces/bench/configmaps/cm-${i % OBJECTS}`);
+    await res.arrayBuffer();
+    if (!res.ok) throw new Error(`GET failed: ${res.status}`);
+    lat.push(performance.now() - s);
+  }
+  const seqS = (performance.now() - t0) / 1000;
+  const getS = summarize(lat);
+
+  let next = 0;
+  const t1 = performance.now();
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (next < READS) {
+        const i = next++;
+        await fetch(`${server.url}/api/v1/namespaces/bench/configmaps/cm-${i % OBJECTS}`).then(
+          (r) => r.arrayBuffer(),
+        );
+      }
+    }),
+  );
+  const parS = (performance.now() - t1) / 1000;
+
+  printRows(
+    `bench/store — ${OBJECTS} objects per /apply, ${READS} GETs by name (lifeboat serve + redis-server ${os.cpus().length} cores)`,
+    [
+      {
+        what: `/apply ${OBJECTS} created`,
+        value: fmt(created),
+        target: '≤ 1000 ms',
+        ok: created <= 1000,
+      },
+      {
+        what: `/apply ${OBJECTS} unchanged`,
+        value: fmt(unchanged),
+        target: '≤ 1000 ms',
+        ok: unchanged <= 1000,
+      },
+      {
+        what: `/apply ${OBJECTS} changed p50 (5 runs)`,
+        value: fmt(changedS.p50),
+        target: '≤ 1000 ms',
+        ok: changedS.p50 <= 1000,
+      },
+      { what: 'apply objects/s (created)', value: `${Math.round(OBJECTS / (created / 1000))}/s` },
+      { what: 'GET by name p50', value: fmt(getS.p50) },
+      { what: 'GET by name p99', value: fmt(getS.p99), target: '≤ 5 ms', ok: getS.p99 <= 5 },
+      { what: 'GET by name max', value: fmt(getS.max) },
+      { what: 'GETs/s, 1 client', value: `${Math.round(READS / seqS)}/s` },
+      { what: 'GETs/s, 16 clients', value: `${Math.round(READS / parS)}/s` },
+    ],
+  );
+} finally {
+  await server.stop();
+  await redis.stop();
+  await rm(dir, { recursive: true, force: true });
+}
