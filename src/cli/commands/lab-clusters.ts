@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import {
-  clustersDown,
-  clustersStatus,
-  clustersUp,
-  defaultLabDir,
-} from '../../lab/clusters/index.js';
+import { defaultLabDir } from '../../lab/clusters/paths.js';
+
+// The cluster code (and @kubernetes/client-node) loads only when a lab verb runs,
+// so `lifeboat get` and friends start fast.
+const clusterCode = () => import('../../lab/clusters/index.js');
 
 function parseCount(value: string): number {
   const n = Number(value);
@@ -49,7 +48,7 @@ context named after its cluster, e.g.:
   kubectl --kubeconfig .lifeboat/lab/kubeconfigs/cluster-1.yaml get ns`,
     )
     .action(async (opts: { count: number; dir: string; build: boolean }) => {
-      const result = await clustersUp({
+      const result = await (await clusterCode()).clustersUp({
         count: opts.count,
         dir: opts.dir,
         build: opts.build,
@@ -67,7 +66,7 @@ context named after its cluster, e.g.:
     .option('-d, --dir <dir>', 'lab directory', defaultLabDir)
     .option('--purge', 'also delete the lab directory: etcd data, certificates, kubeconfigs', false)
     .action(async (opts: { dir: string; purge: boolean }) => {
-      const stopped = await clustersDown({
+      const stopped = await (await clusterCode()).clustersDown({
         dir: opts.dir,
         purge: opts.purge,
         onProgress: progress,
@@ -82,7 +81,7 @@ context named after its cluster, e.g.:
     .description('list the member clusters in --dir and whether their processes run')
     .option('-d, --dir <dir>', 'lab directory', defaultLabDir)
     .action(async (opts: { dir: string }) => {
-      const rows = await clustersStatus(opts.dir);
+      const rows = await (await clusterCode()).clustersStatus(opts.dir);
       if (rows.length === 0) {
         progress(`no clusters in ${opts.dir}: start them with 'lifeboat lab clusters up'`);
         return;

@@ -1,7 +1,6 @@
 /** `lifeboat serve`: the control plane process. */
 import type { Command } from 'commander';
 import { loadServeConfig, type ServeFlags } from '../../config.js';
-import { serveUntilSignalled } from '../../main.js';
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -51,6 +50,8 @@ loopback only. Tokens may also come from LIFEBOAT_ADMIN_TOKEN, LIFEBOAT_OPERATOR
 LIFEBOAT_VIEWER_TOKEN.`,
     )
     .action(async (flags: ServeFlags) => {
+      // Loaded on use: the server's dependencies are heavy and client verbs do not need them.
+      const { serveUntilSignalled } = await import('../../main.js');
       await serveUntilSignalled(loadServeConfig(flags));
     });
 }
