@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # Installs what lifeboat's tests and lab need on a fresh machine, idempotently:
-#   - Debian packages (redis-server, openssl; with --lab also the lab's services),
-#     when missing and when we are root (otherwise prints the exact command);
-#   - kube-apiserver and etcd built from Go modules into ~/.cache/lifeboat/bin
-#     (about 5-10 minutes the first time, instant afterwards).
+#   - Debian packages (redis-server, openssl, postgresql, haproxy, prometheus,
+#     prometheus-alertmanager) when missing and when we are root (otherwise it prints
+#     the exact command);
+#   - kube-apiserver and etcd (about 5-10 minutes the first time) and FerretDB (about
+#     2 minutes) built from Go modules into ~/.cache/lifeboat/bin, instant afterwards.
 #
-#   bash scripts/setup.sh          # what `npm test` needs
-#   bash scripts/setup.sh --lab    # plus PostgreSQL, HAProxy, Prometheus, Alertmanager
+#   bash scripts/setup.sh           # what `npm test` and the lab need
+#   bash scripts/setup.sh --core    # only Redis and the member clusters (no lab services)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(redis-server openssl)
-if [[ "${1:-}" == "--lab" ]]; then
+if [[ "${1:-}" != "--core" ]]; then
   packages+=(postgresql haproxy prometheus prometheus-alertmanager)
 fi
 
@@ -38,4 +39,8 @@ if ((${#missing[@]} > 0)); then
 fi
 
 bash tools/k8s/build.sh >/dev/null
-echo "setup: ready (Debian packages present, kube-apiserver and etcd cached)" >&2
+if [[ "${1:-}" != "--core" ]]; then
+  # FerretDB 1.x for the lab, from Go modules (about 2 minutes the first time, then cached).
+  bash tools/ferretdb/build.sh >/dev/null
+fi
+echo "setup: ready (Debian packages present, kube-apiserver, etcd and FerretDB cached)" >&2
