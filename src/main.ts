@@ -7,11 +7,15 @@ import { Redis } from 'ioredis';
 import { createApp } from './api/app.js';
 import { TokenBook } from './api/auth.js';
 import { gitopsRoutes } from './api/routes/gitops.js';
+import { placementRoutes } from './api/routes/placements.js';
 import { listen } from './api/server.js';
 import { isLoopback, type ServeConfig } from './config.js';
 import { DirectorySync } from './gitops/directory-sync.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { createMetrics } from './observability/metrics.js';
+import { createPropagation } from './propagation/propagator.js';
+import { createRecoveryEngine } from './recovery/engine.js';
+import { recoveryRoutes } from './api/routes/runs.js';
 import { KindRegistry } from './store/kind-registry.js';
 import { RedisStore } from './store/redis-store.js';
 import { startRedisServer, type RedisServerHandle } from './store/redis-server.js';
@@ -102,6 +106,22 @@ export async function serve(
     components.push({ name: 'gitops', stop: () => s.stop() });
   }
 
+  // After GitOps load, so the first placements see the policies from the folders.
+  const propagation = createPropagation({ redis, store, resources, logger });
+  await propagation.start();
+  components.push({ name: 'propagation', stop: () => propagation.stop() });
+
+  // Recovery steps with `cluster:` reach member clusters through the propagation's clients.
+  const recovery = createRecoveryEngine({
+    resources,
+    kinds,
+    metrics,
+    logger: logger.child({ component: 'recovery' }),
+    members: propagation.members,
+  });
+  await recovery.start();
+  components.push({ name: 'recovery', stop: () => recovery.stop() });
+
   const app = createApp({
     redis,
     resources,
@@ -109,7 +129,7 @@ export async function serve(
     tokens,
     metrics,
     logger,
-    routers: [gitopsRoutes(sync)],
+    routers: [gitopsRoutes(sync), placementRoutes(propagation), ...recoveryRoutes(recovery)],
   });
   const http = await listen(app, config.host, config.port);
   logger.info(

@@ -8,19 +8,13 @@ const root = path.resolve(import.meta.dirname, '../..');
 export async function serveChild(
   args: string[],
   env: Record<string, string> = {},
+  /** The CLI entry to run; default bin/lifeboat.js (sources through tsx in a checkout). */
+  entry = path.join(root, 'bin/lifeboat.js'),
 ): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(
     'node',
-    [
-      path.join(root, 'bin/lifeboat.js'),
-      'serve',
-      '--port',
-      String(port),
-      '--log-level',
-      'warn',
-      ...args,
-    ],
+    [entry, 'serve', '--port', String(port), '--log-level', 'warn', ...args],
     {
       cwd: root,
       env: { ...process.env, ...env },

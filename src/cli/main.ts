@@ -5,6 +5,7 @@ import { ApiClient, CliError } from './client.js';
 import { registerApply } from './commands/apply.js';
 import { registerGetDelete } from './commands/get-delete.js';
 import { registerLab } from './commands/lab.js';
+import { registerRun } from './commands/run.js';
 import { registerServe } from './commands/serve.js';
 import { registerValidate } from './commands/validate.js';
 
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerApply(program, client);
   registerGetDelete(program, client);
   registerValidate(program);
+  registerRun(program, client);
   registerLab(program);
   return program;
 }

@@ -7,11 +7,13 @@
  */
 import { watch, type FSWatcher } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+import { canonicalJson } from '../util/canonical-json.js';
 import type { Logger } from 'pino';
 import { BadRequestError, LifeboatError, type Cause } from '../errors.js';
 import { manifestsFromJson, manifestsFromYaml, type Manifest } from '../resources/manifests.js';
-import { ANNOTATIONS } from '../resources/meta.js';
+import { ANNOTATIONS, type KubeObject } from '../resources/meta.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { StoreKey } from '../store/redis-store.js';
 import { storeKeyOf, type ResourceService } from '../store/resource-service.js';
@@ -41,6 +43,11 @@ interface FileState {
   /** The last version that loaded cleanly; stays in force while the file is broken. */
   good?: Manifest[];
   status: FileStatus;
+}
+
+/** Identifies what a file declares for one object, so an unchanged declaration is not re-applied. */
+function contentHash(obj: KubeObject): string {
+  return createHash('sha256').update(canonicalJson(obj)).digest('hex').slice(0, 16);
 }
 
 function keyOf(m: Manifest): StoreKey {
@@ -237,14 +244,24 @@ export class DirectorySync {
         obj.metadata.annotations = {
           ...obj.metadata.annotations,
           [ANNOTATIONS.gitopsSource]: source,
+          [ANNOTATIONS.gitopsHash]: contentHash(m.object),
         };
         const annotated = { ...m, object: obj };
         desired.set(id, { key, source });
         kept.push(annotated);
       }
-      if (kept.length > 0) {
+      // Apply only what the file changed since it was last applied. An object the file
+      // still declares unchanged is left alone even if lifeboat changed it since (a
+      // recovery run demoting a database): a resync must never undo a failover.
+      const currents = await this.deps.resources.store.getMany(kept.map((m) => keyOf(m)));
+      const changed = kept.filter(
+        (m, i) =>
+          currents[i]?.metadata.annotations?.[ANNOTATIONS.gitopsHash] !==
+          m.object.metadata.annotations?.[ANNOTATIONS.gitopsHash],
+      );
+      if (changed.length > 0) {
         try {
-          const results = await this.deps.resources.apply(kept);
+          const results = await this.deps.resources.apply(changed);
           for (const r of results) this.deps.metrics?.objectsApplied.inc({ action: r.action });
         } catch (err) {
           st.status.ok = false;

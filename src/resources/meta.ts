@@ -47,6 +47,8 @@ export function describeRef(ref: ObjectRef): string {
 export const ANNOTATIONS = {
   /** Set on objects loaded from a GitOps folder: `<dir>/<relative file>`. Only such objects are pruned. */
   gitopsSource: 'lifeboat.elotl.co/gitops-source',
+  /** Hash of the declaration last applied from that file; only a changed declaration is re-applied. */
+  gitopsHash: 'lifeboat.elotl.co/gitops-hash',
 } as const;
 
 export const LABELS = {

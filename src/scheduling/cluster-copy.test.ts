@@ -44,4 +44,12 @@ describe('ClusterCopy', () => {
       manifest: ready,
     });
   });
+
+  it('says whether overrides shaped it (lazy copies are the source plus replicas)', () => {
+    const lazy = ClusterCopy.lazy('c', 2, source());
+    expect(lazy.overridden).toBe(false);
+    void lazy.manifest;
+    expect(lazy.overridden).toBe(false);
+    expect(ClusterCopy.rendered('c', 2, source()).overridden).toBe(true);
+  });
 });

@@ -28,6 +28,7 @@ export class ClusterCopy {
   declare readonly replicas?: number;
   #source: KubeObject | undefined;
   #manifest: KubeObject | undefined;
+  #overridden = false;
 
   private constructor(cluster: string, replicas: number | undefined) {
     this.cluster = cluster;
@@ -49,7 +50,17 @@ export class ClusterCopy {
   ): ClusterCopy {
     const copy = new ClusterCopy(cluster, replicas);
     copy.#manifest = manifest;
+    copy.#overridden = true;
     return copy;
+  }
+
+  /**
+   * True when overrides shaped this copy. False means the manifest is the source object
+   * with only `replicas` set, so copies with equal `replicas` have equal manifests (the
+   * propagator renders one of them instead of each).
+   */
+  get overridden(): boolean {
+    return this.#overridden;
   }
 
   /** The object as this cluster receives it: a deep copy with replicas and overrides applied. */

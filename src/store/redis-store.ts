@@ -201,7 +201,15 @@ export class RedisStore {
    * Uses its own connection, since a blocking read would stall every other command.
    */
   async *watch(signal: AbortSignal, from?: string): AsyncGenerator<ChangeEvent> {
-    const conn = this.redis.duplicate();
+    const conn = this.redis.duplicate({ lazyConnect: true });
+    // The caller's client may be lazy and refuse to queue commands (lifeboat serve's is):
+    // connect before the first XREAD.
+    try {
+      await conn.connect();
+    } catch (err) {
+      conn.disconnect();
+      throw err;
+    }
     const stop = (): void => conn.disconnect();
     signal.addEventListener('abort', stop, { once: true });
     let last = from ?? (await this.streamPosition());

@@ -125,6 +125,24 @@ describe('GitOps folders', () => {
     expect(await names()).toStrictEqual(['a']);
   });
 
+  it('never undoes a change lifeboat made (a failover) on resync; re-applies when the file changes', async () => {
+    await writeFile(path.join(dir, 'a.yaml'), policy('a'));
+    await sync.start();
+    const key = { kind: 'policy.elotl.co/SchedulePolicy', namespace: '', name: 'a' };
+    await resources.update(key, (cur) => {
+      (cur.spec as any).clusterSelector.matchLabels['kubernetes.io/metadata.name'] = 'cluster-2';
+      return cur;
+    });
+    await sync.syncNow();
+    const kept = await resources.get(POLICY, undefined, 'a');
+    expect((kept.spec as any).clusterSelector.matchLabels['kubernetes.io/metadata.name']).toBe('cluster-2');
+
+    await writeFile(path.join(dir, 'a.yaml'), policy('a', 'cluster-3'));
+    await sync.syncNow();
+    const edited = await resources.get(POLICY, undefined, 'a');
+    expect((edited.spec as any).clusterSelector.matchLabels['kubernetes.io/metadata.name']).toBe('cluster-3');
+  });
+
   it('reports an object declared in two files', async () => {
     await writeFile(path.join(dir, 'a.yaml'), policy('same'));
     await writeFile(path.join(dir, 'b.yaml'), policy('same', 'cluster-2'));

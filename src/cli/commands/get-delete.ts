@@ -4,6 +4,7 @@ import type { KubeObject } from '../../resources/meta.js';
 import type { KindInfo } from '../../resources/kinds.js';
 import { ApiClient, CliError } from '../client.js';
 import { age, parseOutput, render, table } from '../output.js';
+import { getPlacements, isPlacements } from './placements.js';
 import { collectionPath, kindByName, knownNames, objectPath } from '../resource-names.js';
 
 interface GetOptions {
@@ -84,7 +85,7 @@ export function registerGetDelete(program: Command, client: () => ApiClient): vo
   program
     .command('get')
     .description('show objects of a kind, or one object')
-    .argument('<kind>', `what to show: ${knownNames()}`)
+    .argument('<kind>', `what to show: placements, ${knownNames()}`)
     .argument('[name]', 'one object by name')
     .option('-n, --namespace <ns>', 'namespace of namespaced kinds', 'default')
     .option('-A, --all-namespaces', 'list across all namespaces')
@@ -92,6 +93,10 @@ export function registerGetDelete(program: Command, client: () => ApiClient): vo
     .option('-o, --output <format>', 'table, yaml or json', 'table')
     .action(async (kind: string, name: string | undefined, opts: GetOptions) => {
       const format = parseOutput(opts.output);
+      if (isPlacements(kind)) {
+        await getPlacements(client(), format);
+        return;
+      }
       const info = resolveKind(kind);
       const api = client();
       if (name) {

@@ -44,11 +44,17 @@ export class DrillWriter {
   readonly acks: Ack[] = [];
   /** Failed attempts, by error message. */
   readonly failures = new Map<string, number>();
-  private next = 1;
+  /**
+   * Ids start at a per-drill base (ms since the epoch × 1000), so every drill writes the
+   * one `drill` collection without clashing with earlier drills' documents. One
+   * collection matters: FerretDB 1.x caches collection metadata, so a collection created
+   * on the primary after the standby's FerretDB started is unknown to it after promotion.
+   */
+  readonly firstId = Date.now() * 1000;
+  private next = this.firstId;
   private stopping = false;
   private loop: Promise<void> | undefined;
   private readonly client: MongoClient;
-
   constructor(private readonly options: DrillWriterOptions) {
     this.client = new MongoClient(options.url);
   }
@@ -79,7 +85,7 @@ export class DrillWriter {
       .db(this.database)
       .collection<{ _id: number; at: Date }>(this.collection);
     const max = this.options.maxDocuments ?? 1_000_000;
-    while (!this.stopping && this.next <= max) {
+    while (!this.stopping && this.next - this.firstId < max) {
       const id = this.next++;
       try {
         await coll.insertOne(
@@ -126,6 +132,7 @@ export async function readBackIds(
   database: string,
   collection: string,
   timeoutMs = 30_000,
+  fromId = 0,
 ): Promise<Set<number>> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -134,7 +141,7 @@ export async function readBackIds(
       const docs = await client
         .db(database)
         .collection<{ _id: number }>(collection)
-        .find({}, { projection: { _id: 1 } })
+        .find({ _id: { $gte: fromId } }, { projection: { _id: 1 } })
         .toArray();
       return new Set(docs.map((d) => d._id));
     } catch (err) {

@@ -1,0 +1,431 @@
+/**
+ * bench/webhook: Alertmanager webhook ingestion with dedup on this machine.
+ * A private redis-server (append-only file on, as `lifeboat serve` runs it), the API +
+ * recovery engine in a child process, and a load loop here over loopback keep-alive
+ * connections. The traffic is what Alertmanager sends during an incident: 20 plans,
+ * 1,000 alert identities (fingerprint + startsAt) each delivered many times (group and
+ * repeat intervals, HA pairs, retries), and a share of alerts no plan matches.
+ * Every delivery must be recorded: the bench counts ReceivedAlert records afterwards,
+ * and checks that each plan ran exactly once.
+ *
+ * Run: npx tsx bench/webhook.ts [--count 30000] [--concurrency 16] [--seconds 60] [--aof false]
+ *                                [--processes 2]
+ * Targets (issue 5): >= 3,000 notifications/s, p99 <= 25 ms, none lost.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { createApp } from '../src/api/app.js';
+import { TokenBook } from '../src/api/auth.js';
+import { recoveryRoutes } from '../src/api/routes/runs.js';
+import { listen } from '../src/api/server.js';
+import { createLogger } from '../src/observability/logger.js';
+import { createMetrics } from '../src/observability/metrics.js';
+import { createRecoveryEngine } from '../src/recovery/engine.js';
+import { KindRegistry } from '../src/store/kind-registry.js';
+import { RedisStore } from '../src/store/redis-store.js';
+import { startRedisServer } from '../src/store/redis-server.js';
+import { ResourceService } from '../src/store/resource-service.js';
+import { fmt, printRows, summarize } from './support/stats.js';
+
+const PREFIX = 'bench:';
+const OPERATOR = 'bench-operator-token-0123456789';
+const ADMIN = 'bench-admin-token-0123456789abc';
+const PLANS = 20;
+const IDENTITIES = 1000;
+/** One notification in this many carries an alert no plan matches. */
+const UNMATCHED_EVERY = 5;
+
+const { values } = parseArgs({
+  options: {
+    serve: { type: 'boolean', default: false },
+    count: { type: 'string', default: '30000' },
+    concurrency: { type: 'string', default: '16' },
+    seconds: { type: 'string', default: '60' },
+    // The append-only file is on by default, as `lifeboat serve` runs Redis; --aof false shows what the disk costs.
+    aof: { type: 'string', default: 'true' },
+    // Several lifeboat processes on one Redis, each connection pinned to one (a supported deployment).
+    processes: { type: 'string', default: '1' },
+  },
+});
+
+/** The child: API + engine on the given Redis, printing its URL once listening. */
+async function serve(): Promise<void> {
+  const redis = new Redis(process.env.REDIS_URL ?? '', {
+    maxRetriesPerRequest: 2,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
+  await redis.connect();
+  const store = new RedisStore(redis, PREFIX);
+  const resources = new ResourceService(store);
+  const kinds = new KindRegistry(store);
+  const metrics = createMetrics();
+  const logger = createLogger({ level: 'warn' });
+  const engine = createRecoveryEngine({
+    resources,
+    kinds,
+    metrics,
+    logger,
+    autoPipelining: process.env.BENCH_AUTOPIPELINE !== '0',
+  });
+  const tokens = new TokenBook([
+    { name: 'alertmanager', role: 'operator', token: OPERATOR },
+    { name: 'admin', role: 'admin', token: ADMIN },
+  ]);
+  const app = createApp({
+    redis,
+    resources,
+    kinds,
+    tokens,
+    metrics,
+    logger,
+    routers: recoveryRoutes(engine),
+  });
+  await engine.start();
+  const l = await listen(app, '127.0.0.1', 0);
+  process.stdout.write(`${l.url}\n`);
+  process.once('SIGTERM', () => {
+    void l
+      .close()
+      .then(() => engine.stop())
+      .finally(() => {
+        redis.disconnect();
+        process.exit(0);
+      });
+  });
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+
+function post(
+  url: URL,
+  path: string,
+  token: string,
+  body: string,
+  type = 'application/json',
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path,
+        method: 'POST',
+        agent,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': type,
+          'content-length': Buffer.byteLength(body),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** The i-th notification: Alertmanager's v4 shape, one alert. */
+function notification(i: number): string {
+  const unmatched = i % UNMATCHED_EVERY === 0;
+  // Spread over every identity (and so every plan), each delivered many times.
+  const identity = (i * 7919 + Math.floor(i / UNMATCHED_EVERY)) % IDENTITIES;
+  const labels = unmatched
+    ? { alertname: 'DiskFilling', app: 'other', instance: `node-${i % 97}` }
+    : { alertname: 'PrimaryDown', app: `bench-${identity % PLANS}`, instance: `db-${identity}` };
+  return JSON.stringify({
+    version: '4',
+    groupKey: `{}:{alertname="${labels.alertname}"}`,
+    truncatedAlerts: 0,
+    status: 'firing',
+    receiver: 'lifeboat',
+    groupLabels: { alertname: labels.alertname },
+    commonLabels: labels,
+    commonAnnotations: { summary: 'bench' },
+    externalURL: 'http://alertmanager.example:9093',
+    alerts: [
+      {
+        status: 'firing',
+        labels,
+        annotations: { summary: 'bench' },
+        startsAt: unmatched
+          ? `2026-11-21T10:00:${String(i % 60).padStart(2, '0')}Z`
+          : `2026-11-21T10:15:03.${String(identity % 1000).padStart(3, '0')}Z`,
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus.example:9090/graph',
+        fingerprint: unmatched
+          ? `ffff${String(i % 97).padStart(12, '0')}`
+          : identity.toString(16).padStart(16, '0'),
+      },
+    ],
+  });
+}
+
+function plansYaml(): string {
+  return Array.from(
+    { length: PLANS },
+    (_, p) => `apiVersion: recovery.elotl.co/v1alpha1
+kind: RecoveryPlan
+metadata: {name: bench-plan-${p}}
+spec:
+  alertLabels: {app: bench-${p}}
+  steps:
+    - type: readField
+      readField: {apiVersion: v1, resource: configmaps, namespace: default, name: source, fieldPath: data.value, outputKey: V}
+    - type: patch
+      patch:
+        apiVersion: v1
+        resource: configmaps
+        namespace: default
+        name: target-${p}
+        override: {fieldPath: data.value, value: {raw: "{{ .Values.V }}"}}
+        patchType: application/merge-patch+json
+`,
+  ).join('---\n');
+}
+
+interface ApiProcess {
+  url: URL;
+  child: ChildProcess;
+}
+
+/** Starts one API + engine process on the bench's Redis. */
+async function startApi(redisUrl: string): Promise<ApiProcess> {
+  const flags = [
+    ...(process.env.BENCH_PROFILE_DIR
+      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
+      : []),
+    ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
+  ];
+  const child = spawn(
+    process.execPath,
+    [...flags, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve'],
+    {
+      env: { ...process.env, REDIS_URL: redisUrl },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const lines = createInterface({ input: child.stdout });
+  const urlText = await new Promise<string>((resolve, reject) => {
+    lines.once('line', resolve);
+    child.once('exit', (code) => reject(new Error(`the API process exited with ${String(code)}`)));
+  });
+  lines.on('line', (l) => process.stderr.write(`[api] ${l}\n`));
+  return { url: new URL(urlText), child };
+}
+
+async function stopApi(api: ApiProcess): Promise<void> {
+  await new Promise<void>((resolve) => {
+    if (api.child.exitCode !== null) return resolve();
+    api.child.once('exit', () => resolve());
+    api.child.kill('SIGTERM');
+  });
+}
+
+/** CPU seconds used so far by a process, from /proc. */
+async function cpuSeconds(pid: number | undefined): Promise<number> {
+  const fields =
+    (await readFile(`/proc/${String(pid)}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+async function main(): Promise<void> {
+  const count = Number(values.count);
+  const concurrency = Number(values.concurrency);
+  const seconds = Number(values.seconds);
+  const processes = Number(values.processes);
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-bench-webhook-'));
+  const redisServer = await startRedisServer({
+    dir,
+    appendOnly: values.aof !== 'false',
+    logFile: path.join(dir, 'redis.log'),
+  });
+  const apis = await Promise.all(
+    Array.from({ length: processes }, () => startApi(redisServer.url)),
+  );
+  const first = apis[0]!;
+  const redis = new Redis(redisServer.url);
+  try {
+    const objects = [
+      'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: source, namespace: default}\ndata: {value: v1}\n',
+      ...Array.from(
+        { length: PLANS },
+        (_, p) =>
+          `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: target-${p}, namespace: default}\ndata: {value: ""}\n`,
+      ),
+    ].join('---\n');
+    const applied = await post(
+      first.url,
+      '/apply',
+      ADMIN,
+      `${objects}---\n${plansYaml()}`,
+      'application/yaml',
+    );
+    if (applied.status !== 200) throw new Error(`apply failed: ${applied.status} ${applied.text}`);
+
+    // Warm-up: JIT, connections, script cache. Not counted.
+    for (let i = 0; i < 500 * processes; i += concurrency) {
+      await Promise.all(
+        Array.from({ length: concurrency }, (_, j) =>
+          post(
+            apis[j % processes]!.url,
+            '/webhooks/alertmanager',
+            OPERATOR,
+            notification(count + i + j),
+          ),
+        ),
+      );
+    }
+    const recordsKey = `${PREFIX}objects:recovery.elotl.co/ReceivedAlert`;
+    const before = await redis.hlen(recordsKey);
+    const cpu = async (): Promise<{ api: number; redis: number; load: number }> => {
+      const info = await redis.info('cpu');
+      const num = (k: string): number => Number(new RegExp(`${k}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+      const mine = process.cpuUsage();
+      const api = (await Promise.all(apis.map((a) => cpuSeconds(a.child.pid)))).reduce(
+        (x, y) => x + y,
+        0,
+      );
+      return {
+        api,
+        redis: num('used_cpu_sys') + num('used_cpu_user'),
+        load: (mine.user + mine.system) / 1e6,
+      };
+    };
+
+    // Bodies are built before the clock starts: the load loop should cost the machine little.
+    const bodies = Array.from({ length: count }, (_, i) => notification(i));
+    const latencies: number[] = [];
+    const failures = new Map<string, number>();
+    let next = 0;
+    const cpu0 = await cpu();
+    const deadline = performance.now() + seconds * 1000;
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, c) => {
+        // Each connection talks to one process, as behind a Service with several replicas.
+        const url = apis[c % processes]!.url;
+        while (next < count && performance.now() < deadline) {
+          const body = bodies[next++] ?? '';
+          const start = performance.now();
+          try {
+            const res = await post(url, '/webhooks/alertmanager', OPERATOR, body);
+            if (res.status === 202) latencies.push(performance.now() - start);
+            else failures.set(String(res.status), (failures.get(String(res.status)) ?? 0) + 1);
+          } catch (err) {
+            const key = err instanceof Error ? err.message : String(err);
+            failures.set(key, (failures.get(key) ?? 0) + 1);
+          }
+        }
+      }),
+    );
+    const elapsed = (performance.now() - t0) / 1000;
+    const cpu1 = await cpu();
+    const used = {
+      api: cpu1.api - cpu0.api,
+      redis: cpu1.redis - cpu0.redis,
+      load: cpu1.load - cpu0.load,
+    };
+    const stats = await redis.info('commandstats');
+    const calls = (cmd: string): number =>
+      Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    const sent = next;
+    const recorded = (await redis.hlen(recordsKey)) - before;
+
+    // Each plan must have run exactly once, all the way.
+    let runs: { phase: string; plan: string }[] = [];
+    for (let i = 0; i < 100; i++) {
+      const all = await redis.hgetall(`${PREFIX}objects:recovery.elotl.co/RecoveryRun`);
+      runs = Object.values(all).map((raw) => {
+        const run = JSON.parse(raw.slice(raw.indexOf('|') + 1)) as {
+          spec: { plan: string };
+          status: { phase: string };
+        };
+        return { plan: run.spec.plan, phase: run.status.phase };
+      });
+      if (runs.every((r) => r.phase === 'Succeeded')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const plansRun = new Set(runs.map((r) => r.plan));
+
+    const s = summarize(latencies);
+    const rate = latencies.length / elapsed;
+    const lost = sent - recorded;
+    const pct = (cpuS: number): string => `${((cpuS / elapsed) * 100).toFixed(0)}%`;
+    printRows(
+      `webhook ingestion with dedup (${sent} notifications, ${concurrency} connections, ${processes} lifeboat process${processes > 1 ? 'es' : ''}, ${os.cpus().length} cores, AOF ${values.aof}, ${elapsed.toFixed(1)} s)`,
+      [
+        {
+          what: 'throughput',
+          value: `${rate.toFixed(0)}/s`,
+          target: '>= 3000/s',
+          ok: rate >= 3000,
+        },
+        { what: 'latency p50', value: fmt(s.p50) },
+        { what: 'latency p99', value: fmt(s.p99), target: '<= 25 ms', ok: s.p99 <= 25 },
+        { what: 'latency max', value: fmt(s.max) },
+        { what: 'answered 202', value: String(latencies.length) },
+        {
+          what: 'failed',
+          value: String(sent - latencies.length),
+          target: '0',
+          ok: sent === latencies.length,
+        },
+        {
+          what: 'ReceivedAlert records',
+          value: String(recorded),
+          target: `${sent} (none lost)`,
+          ok: lost === 0,
+        },
+        {
+          what: 'runs (one per plan)',
+          value: `${runs.length} for ${plansRun.size} plans`,
+          target: `${PLANS} for ${PLANS}`,
+          ok: runs.length === PLANS && plansRun.size === PLANS,
+        },
+        // Less sensitive to a noisy machine than throughput: how much API CPU one notification costs.
+        {
+          what: 'per API CPU-second',
+          value: `${(latencies.length / used.api).toFixed(0)} notifications`,
+        },
+      ],
+    );
+    process.stdout.write(
+      `  cpu (of one core): api ${pct(used.api)}, redis ${pct(used.redis)}, load generator ${pct(used.load)}\n`,
+    );
+    process.stdout.write(
+      `  redis: ${calls('evalsha')} start scripts for ${sent + 500 * processes} notifications (warm-up included)\n`,
+    );
+    const slowFsync = (await readFile(path.join(dir, 'redis.log'), 'utf8'))
+      .split('\n')
+      .filter((l) => l.includes('fsync is taking too long')).length;
+    if (slowFsync > 0)
+      process.stdout.write(
+        `  redis warned ${slowFsync} times that AOF fsync took too long: the disk stalled those seconds\n`,
+      );
+    if (failures.size > 0)
+      process.stdout.write(`  failures: ${JSON.stringify(Object.fromEntries(failures))}\n`);
+    if (lost !== 0 || runs.length !== PLANS) process.exitCode = 1;
+  } finally {
+    redis.disconnect();
+    agent.destroy();
+    await Promise.all(apis.map(stopApi));
+    await redisServer.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+if (values.serve) await serve();
+else await main();

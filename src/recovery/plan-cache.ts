@@ -1,0 +1,90 @@
+/**
+ * The RecoveryPlans alerts are matched against, held in memory. The start script checks
+ * the versions it was matched against (see scripts.ts) and says when they are stale;
+ * only then are plans read again, and only the changed ones move: stored values start
+ * with their resourceVersion (`<rv>|<json>`, see store/redis-store.ts), so one read-only
+ * script returns the full value only of plans whose version differs from the cached one.
+ */
+import type { Redis } from 'ioredis';
+import type { RecoveryPlan } from '../resources/recovery-plan.js';
+
+/** KEYS[1] the plans hash; ARGV the cached `field|rv` pairs. Returns field, value ("" if unchanged) pairs. */
+const DELTA_SCRIPT = `
+local known = {}
+for i = 1, #ARGV do known[ARGV[i]] = true end
+local all = redis.call('HGETALL', KEYS[1])
+local out = {}
+for i = 1, #all, 2 do
+  local f, v = all[i], all[i + 1]
+  local rv = string.match(v, '^(%d+)|') or ''
+  out[#out + 1] = f
+  if known[f .. '|' .. rv] then out[#out + 1] = '' else out[#out + 1] = v end
+end
+return out
+`;
+
+interface WithDelta {
+  lifeboatPlanDelta(numKeys: number, ...args: string[]): Promise<string[]>;
+}
+
+/** Plans as of one read, and their versions (`field|rv`) for the start script to check. */
+export interface PlanSnapshot {
+  plans: RecoveryPlan[];
+  versions: string[];
+}
+
+export class PlanCache {
+  private cached = new Map<string, { rv: string; plan: RecoveryPlan }>();
+  private snap: Promise<PlanSnapshot> | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly hashKey: string,
+  ) {
+    if (!('lifeboatPlanDelta' in redis))
+      redis.defineCommand('lifeboatPlanDelta', { lua: DELTA_SCRIPT });
+  }
+
+  /** The plans as last read (read now if never read or stale). */
+  snapshot(): Promise<PlanSnapshot> {
+    const snap = (this.snap ??= this.read());
+    snap.catch(() => {
+      if (this.snap === snap) this.snap = undefined;
+    });
+    return snap;
+  }
+
+  /** Marks the snapshot stale; the next snapshot() reads again. */
+  invalidate(stale: Promise<PlanSnapshot>): void {
+    if (this.snap === stale) this.snap = undefined;
+  }
+
+  private async read(): Promise<PlanSnapshot> {
+    const known = [...this.cached].map(([field, c]) => `${field}|${c.rv}`);
+    const res = await (this.redis as unknown as WithDelta).lifeboatPlanDelta(
+      1,
+      this.hashKey,
+      ...known,
+    );
+    const next = new Map<string, { rv: string; plan: RecoveryPlan }>();
+    for (let i = 0; i + 1 < res.length; i += 2) {
+      const field = res[i] ?? '';
+      const raw = res[i + 1] ?? '';
+      const hit = raw === '' ? this.cached.get(field) : undefined;
+      if (hit) {
+        next.set(field, hit);
+        continue;
+      }
+      const bar = raw.indexOf('|');
+      const rv = raw.slice(0, bar);
+      const plan = JSON.parse(raw.slice(bar + 1)) as RecoveryPlan;
+      plan.metadata.resourceVersion = rv;
+      next.set(field, { rv, plan });
+    }
+    this.cached = next;
+    return {
+      plans: [...next.values()].map((c) => c.plan),
+      versions: [...next].map(([field, c]) => `${field}|${c.rv}`),
+    };
+  }
+}
