@@ -13,6 +13,7 @@
  * Targets (issue 4): decisions ≤ 200 ms; ≥ 3× the naive loop; RSS ≤ 256 MiB.
  * Starts its own redis-server and clusters in a temp dir (binaries: tools/k8s/build.sh).
  * Run: npx tsx bench/propagation.ts [--objects 10000] [--naive 1000] [--idle 20] [--source]
+ *      [--node-options=--max-old-space-size=192]   (NODE_OPTIONS for the serve process)
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';

@@ -196,8 +196,10 @@ export class ClusterWorker {
     try {
       await this.o.inventory.intend(copies.map((c) => ({ id: c.id, addr: c.addr })));
     } catch (err) {
-      // Without the record an apply could leave an orphan; the next reconcile tries again.
-      this.log.warn({ err }, 'inventory not written (Redis); applies postponed');
+      // Without the record an apply could leave an orphan: wait for Redis, then go on.
+      this.log.warn({ err }, 'inventory not written (Redis); applies postponed by 1 s');
+      await new Promise((r) => setTimeout(r, 1000));
+      if (session === this.session && !this.stopped) await this.enqueueApplies(copies, priority);
       return;
     }
     if (session !== this.session) return;
@@ -255,7 +257,7 @@ export class ClusterWorker {
       if (session !== this.session) return;
       const e = errorFromFailure(this.o.cluster, err, 'request');
       if (isUnreachable(e)) {
-        this.queue.add(id, URGENT);
+        // Nothing is lost: coming back re-applies everything, this object included.
         this.log.warn({ err: e.message }, 'member cluster stopped answering');
         this.o.registry.markUnreachable(this.o.cluster, e);
         this.goDown();

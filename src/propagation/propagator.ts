@@ -152,6 +152,7 @@ class Propagator implements Propagation {
     clearInterval(this.resyncTimer);
     this.unsubscribe?.();
     await this.following;
+    await this.draining;
     await this.reconciling;
     await Promise.all([...this.workers.values()].map((w) => w.stop()));
     this.workers.clear();

@@ -48,7 +48,7 @@ describe('ClusterCopy', () => {
   it('says whether overrides shaped it (lazy copies are the source plus replicas)', () => {
     const lazy = ClusterCopy.lazy('c', 2, source());
     expect(lazy.overridden).toBe(false);
-    void lazy.manifest;
+    expect(lazy.manifest.kind).toBe(source().kind); // reading renders it; still not overridden
     expect(lazy.overridden).toBe(false);
     expect(ClusterCopy.rendered('c', 2, source()).overridden).toBe(true);
   });
