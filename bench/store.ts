@@ -100,7 +100,12 @@ try {
   // The server's own view of the same GETs (from its latency histogram), to tell
   // server time from client and scheduler noise on a shared 2-core machine.
   const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
-  const serverP99 = histogramQuantile(metrics, 'lifeboat_http_request_duration_seconds', 'route="api"', 0.99);
+  const serverP99 = histogramQuantile(
+    metrics,
+    'lifeboat_http_request_duration_seconds',
+    'route="api"',
+    0.99,
+  );
 
   printRows(
     `bench/store — ${OBJECTS} objects per /apply, ${READS} GETs by name (lifeboat serve + redis-server ${os.cpus().length} cores)`,
@@ -127,7 +132,7 @@ try {
       { what: 'GET by name p50', value: fmt(getS.p50) },
       { what: 'GET by name p99', value: fmt(getS.p99), target: '≤ 5 ms', ok: getS.p99 <= 5 },
       { what: 'GET by name max', value: fmt(getS.max) },
-    { what: 'server-side p99 (histogram bucket)', value: `≤ ${fmt(serverP99 * 1000)}` },
+      { what: 'server-side p99 (histogram bucket)', value: `≤ ${fmt(serverP99 * 1000)}` },
       { what: 'GETs/s, 1 client', value: `${Math.round(READS / seqS)}/s` },
       { what: 'GETs/s, 16 clients', value: `${Math.round(READS / parS)}/s` },
     ],

@@ -23,14 +23,19 @@ export const redisServiceName = 'redis';
 export async function labTokens(dir: string): Promise<LabTokens> {
   const file = path.join(dir, 'tokens.yaml');
   try {
-    const doc = parse(await readFile(file, 'utf8')) as { tokens: { name: string; token: string }[] };
+    const doc = parse(await readFile(file, 'utf8')) as {
+      tokens: { name: string; token: string }[];
+    };
     const admin = doc.tokens.find((t) => t.name === 'lab-admin')?.token;
     const operator = doc.tokens.find((t) => t.name === 'alertmanager')?.token;
     if (admin && operator) return { admin, operator };
   } catch {
     // not there yet
   }
-  const tokens = { admin: randomBytes(24).toString('hex'), operator: randomBytes(24).toString('hex') };
+  const tokens = {
+    admin: randomBytes(24).toString('hex'),
+    operator: randomBytes(24).toString('hex'),
+  };
   await writeFile(
     file,
     stringify({
@@ -46,9 +51,22 @@ export async function labTokens(dir: string): Promise<LabTokens> {
 }
 
 /** Fails, naming the port and the flag, when the control plane's ports are taken. */
-export async function assertControlPlanePorts(lifeboatPort: number, redisPort: number): Promise<void> {
-  await assertPortFree('127.0.0.1', redisPort, "the lab's Redis", 'choose another with --redis-port');
-  await assertPortFree('127.0.0.1', lifeboatPort, 'lifeboat', 'choose another with --lifeboat-port');
+export async function assertControlPlanePorts(
+  lifeboatPort: number,
+  redisPort: number,
+): Promise<void> {
+  await assertPortFree(
+    '127.0.0.1',
+    redisPort,
+    "the lab's Redis",
+    'choose another with --redis-port',
+  );
+  await assertPortFree(
+    '127.0.0.1',
+    lifeboatPort,
+    'lifeboat',
+    'choose another with --lifeboat-port',
+  );
 }
 
 /** Starts the lab's redis-server (append-only file on) on 127.0.0.1:`port`. */
@@ -62,8 +80,18 @@ export async function startLabRedis(dir: string, port: number): Promise<string> 
     name: redisServiceName,
     command: 'redis-server',
     args: [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', data, '--appendonly', 'yes', '--save', '',
-      '--proc-title-template', `{title} {listen-addr} ${marker}`,
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      data,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--proc-title-template',
+      `{title} {listen-addr} ${marker}`,
     ],
     marker,
     ready: () => isListening('127.0.0.1', port),
@@ -72,7 +100,10 @@ export async function startLabRedis(dir: string, port: number): Promise<string> 
 }
 
 /** Starts `lifeboat serve` with the repo's GitOps folders and the lab's tokens. */
-export async function startLabLifeboat(dir: string, opts: { port: number; redisUrl: string }): Promise<string> {
+export async function startLabLifeboat(
+  dir: string,
+  opts: { port: number; redisUrl: string },
+): Promise<string> {
   const url = `http://127.0.0.1:${String(opts.port)}`;
   await startService(dir, {
     name: lifeboatServiceName,
@@ -80,18 +111,29 @@ export async function startLabLifeboat(dir: string, opts: { port: number; redisU
     args: [
       path.join(repoRoot, 'bin', 'lifeboat.js'),
       'serve',
-      '--port', String(opts.port),
-      '--redis', opts.redisUrl,
-      '--key-prefix', 'lab:',
-      '--tokens-file', path.join(dir, 'tokens.yaml'),
-      '--policies-dir', 'policies',
-      '--plans-dir', 'recovery-plans',
-      '--dir', path.join('examples', 'ferretdb-percona'),
+      '--port',
+      String(opts.port),
+      '--redis',
+      opts.redisUrl,
+      '--key-prefix',
+      'lab:',
+      '--tokens-file',
+      path.join(dir, 'tokens.yaml'),
+      '--policies-dir',
+      'policies',
+      '--plans-dir',
+      'recovery-plans',
+      '--dir',
+      path.join('examples', 'ferretdb-percona'),
       `--data-dir=${path.join(dir, 'lifeboat')}`,
     ],
     marker: `--data-dir=${path.join(dir, 'lifeboat')}`,
     cwd: repoRoot,
-    ready: async () => (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)),
+    ready: async () =>
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ),
     readyTimeoutMs: 60_000,
   });
   return url;
@@ -114,7 +156,10 @@ export class LabApi {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    if (!res.ok) throw new LabServiceError(`lifeboat answered ${String(res.status)} to ${method} ${p}: ${text.slice(0, 500)}`);
+    if (!res.ok)
+      throw new LabServiceError(
+        `lifeboat answered ${String(res.status)} to ${method} ${p}: ${text.slice(0, 500)}`,
+      );
     return JSON.parse(text) as T;
   }
 }

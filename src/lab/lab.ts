@@ -10,8 +10,20 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { KubeObject } from '../resources/meta.js';
 import { clustersStatus, clustersUp, ensureBinaries } from './clusters/index.js';
-import { assertControlPlanePorts, labTokens, LabApi, startLabLifeboat, startLabRedis } from './control-plane.js';
-import { drillUrl, formatDrillSummary, runDrill, writeRefused, type DrillResult } from './drill/index.js';
+import {
+  assertControlPlanePorts,
+  labTokens,
+  LabApi,
+  startLabLifeboat,
+  startLabRedis,
+} from './control-plane.js';
+import {
+  drillUrl,
+  formatDrillSummary,
+  runDrill,
+  writeRefused,
+  type DrillResult,
+} from './drill/index.js';
 import { ensureFerretdb } from './ferretdb/index.js';
 import { labPrerequisites, LabServiceError, requirePrerequisites } from './processes/index.js';
 import {
@@ -28,7 +40,14 @@ import {
 } from './services.js';
 import { kubeconfigPath, loadKubeConfig } from './standins/kube.js';
 import { perconaApi, perconaNamespace } from './standins/percona.js';
-import { planTopology, readTopology, writeTopology, type LabPorts, type LabTopology, type ReplicationMode } from './topology/index.js';
+import {
+  planTopology,
+  readTopology,
+  writeTopology,
+  type LabPorts,
+  type LabTopology,
+  type ReplicationMode,
+} from './topology/index.js';
 
 type Progress = (line: string) => void;
 
@@ -68,11 +87,18 @@ async function labEndpoints(dir: string): Promise<{ url: string }> {
 }
 
 /** Waits until `check` holds, saying what it waits for when it gives up. */
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+async function until(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new LabServiceError(`timed out after ${String(timeoutMs / 1000)} s waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new LabServiceError(
+        `timed out after ${String(timeoutMs / 1000)} s waiting for ${what}`,
+      );
     await sleep(250);
   }
 }
@@ -87,16 +113,26 @@ export async function labUp(options: LabUpOptions): Promise<LabInfo> {
   const dir = path.resolve(options.dir);
   const progress = options.onProgress ?? (() => undefined);
   const t0 = Date.now();
-  const step = (line: string): void => progress(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+  const step = (line: string): void =>
+    progress(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}`);
   if (await labIsUp(dir)) {
-    throw new LabServiceError(`the lab in ${dir} is already up ('lifeboat lab status' shows it; 'lifeboat lab down' stops it)`);
+    throw new LabServiceError(
+      `the lab in ${dir} is already up ('lifeboat lab status' shows it; 'lifeboat lab down' stops it)`,
+    );
   }
   const lifeboatPort = options.lifeboatPort ?? 8080;
   const redisPort = options.redisPort ?? 6390;
   await assertControlPlanePorts(lifeboatPort, redisPort);
   // Before anything starts: every program, installed now when we are root.
-  const redis = { what: 'Redis server', path: '/usr/bin/redis-server', debianPackage: 'redis-server' };
-  await requirePrerequisites([...Object.values(labPrerequisites), redis], { install: true, onProgress: step });
+  const redis = {
+    what: 'Redis server',
+    path: '/usr/bin/redis-server',
+    debianPackage: 'redis-server',
+  };
+  await requirePrerequisites([...Object.values(labPrerequisites), redis], {
+    install: true,
+    onProgress: step,
+  });
   await ensureBinaries({ build: true, onProgress: step });
   await ensureFerretdb({ build: true, onProgress: step });
 
@@ -130,20 +166,32 @@ async function startEverything(
   step(`redis on ${redisUrl}`);
   const lifeboat = await startLabLifeboat(dir, { port: lifeboatPort, redisUrl });
   await writeFile(path.join(dir, 'lifeboat.json'), JSON.stringify({ url: lifeboat }));
-  step(`lifeboat serving on ${lifeboat} (policies/, recovery-plans/, examples/ferretdb-percona/ loaded)`);
+  step(
+    `lifeboat serving on ${lifeboat} (policies/, recovery-plans/, examples/ferretdb-percona/ loaded)`,
+  );
   const api = new LabApi(lifeboat, tokens.admin);
-  await api.request('POST', '/apply', CLUSTERS.map((name) => clusterObject(dir, name)));
+  await api.request(
+    'POST',
+    '/apply',
+    CLUSTERS.map((name) => clusterObject(dir, name)),
+  );
   step('registered Clusters cluster-1..3');
 
-  await until('lifeboat to place PerconaPGClusters and haproxy-config in the member clusters', async () => {
-    const pg1 = await perconaIn(dir, 'cluster-1', 'cluster1');
-    const pg2 = await perconaIn(dir, 'cluster-2', 'cluster2');
-    const cm = await loadKubeConfig(dir, 'cluster-3')
-      .makeApiClient(CoreV1Api)
-      .readNamespacedConfigMap({ name: 'haproxy-config', namespace: perconaNamespace })
-      .then(() => true, () => false);
-    return pg1 !== undefined && pg2 !== undefined && cm;
-  });
+  await until(
+    'lifeboat to place PerconaPGClusters and haproxy-config in the member clusters',
+    async () => {
+      const pg1 = await perconaIn(dir, 'cluster-1', 'cluster1');
+      const pg2 = await perconaIn(dir, 'cluster-2', 'cluster2');
+      const cm = await loadKubeConfig(dir, 'cluster-3')
+        .makeApiClient(CoreV1Api)
+        .readNamespacedConfigMap({ name: 'haproxy-config', namespace: perconaNamespace })
+        .then(
+          () => true,
+          () => false,
+        );
+      return pg1 !== undefined && pg2 !== undefined && cm;
+    },
+  );
   step('propagated: cluster1 → cluster-1, cluster2 → cluster-2, HAProxy → cluster-3');
 
   await startPostgresPair(topology, step);
@@ -155,14 +203,27 @@ async function startEverything(
   await createDrillCollection(drillUrl(primary.host, primary.ferretdb.port));
   await startFerretdb(topology, standby.name, { build: false, onProgress: step });
   await startHaproxy(topology, step);
-  await startMonitoring(topology, { url: `${lifeboat}/webhooks/alertmanager`, token: tokens.operator }, { install: true, onProgress: step });
+  await startMonitoring(
+    topology,
+    { url: `${lifeboat}/webhooks/alertmanager`, token: tokens.operator },
+    { install: true, onProgress: step },
+  );
   await startStandins(topology, step);
   await linkClusterLogs(dir);
 
   const envFile = path.join(dir, 'env');
-  await writeFile(envFile, `export LIFEBOAT_SERVER=${lifeboat}\nexport LIFEBOAT_TOKEN=${tokens.admin}\n`, { mode: 0o600 });
+  await writeFile(
+    envFile,
+    `export LIFEBOAT_SERVER=${lifeboat}\nexport LIFEBOAT_TOKEN=${tokens.admin}\n`,
+    { mode: 0o600 },
+  );
   try {
-    await until('a write through HAProxy to succeed', async () => !(await writeRefused(drillUrl(topology.haproxy.host, topology.haproxy.port))).refused, 90_000);
+    await until(
+      'a write through HAProxy to succeed',
+      async () =>
+        !(await writeRefused(drillUrl(topology.haproxy.host, topology.haproxy.port))).refused,
+      90_000,
+    );
   } catch (err) {
     // Say which hop fails: FerretDB itself, or HAProxy in front of it.
     const direct = await writeRefused(drillUrl(primary.host, primary.ferretdb.port)).then(
@@ -198,11 +259,16 @@ function clusterObject(dir: string, name: string): KubeObject {
   };
 }
 
-async function perconaIn(dir: string, cluster: string, name: string): Promise<{ spec?: { standby?: { enabled?: boolean } } } | undefined> {
+async function perconaIn(
+  dir: string,
+  cluster: string,
+  name: string,
+): Promise<{ spec?: { standby?: { enabled?: boolean } } } | undefined> {
   const api = loadKubeConfig(dir, cluster).makeApiClient(CustomObjectsApi);
-  return api
-    .getNamespacedCustomObject({ ...perconaApi, namespace: perconaNamespace, name })
-    .then((o) => o as { spec?: { standby?: { enabled?: boolean } } }, () => undefined);
+  return api.getNamespacedCustomObject({ ...perconaApi, namespace: perconaNamespace, name }).then(
+    (o) => o as { spec?: { standby?: { enabled?: boolean } } },
+    () => undefined,
+  );
 }
 
 /** What `lab up` prints at the end: where everything is and what to try. */
@@ -230,7 +296,10 @@ Try:
 }
 
 /** Stops everything; deletes the lab's data (keeps logs/ and drill-report.json) unless `keep`. */
-export async function labDown(dirOpt: string, options: { keep?: boolean; onProgress?: Progress } = {}): Promise<string[]> {
+export async function labDown(
+  dirOpt: string,
+  options: { keep?: boolean; onProgress?: Progress } = {},
+): Promise<string[]> {
   const dir = path.resolve(dirOpt);
   const stopped = await stopAll(dir, { onProgress: options.onProgress });
   if (!options.keep && existsSync(dir)) {
@@ -243,7 +312,11 @@ export async function labDown(dirOpt: string, options: { keep?: boolean; onProgr
 }
 
 /** `lab kill CLUSTER`: the site is lost: API server, database, FerretDB, agent, metrics. */
-export async function labKill(dirOpt: string, cluster: string, onProgress?: Progress): Promise<void> {
+export async function labKill(
+  dirOpt: string,
+  cluster: string,
+  onProgress?: Progress,
+): Promise<void> {
   assertCluster(cluster);
   await killCluster(path.resolve(dirOpt), cluster, { onProgress });
 }
@@ -259,7 +332,11 @@ function assertCluster(cluster: string): void {
  * after lifeboat has re-applied the desired `spec.standby.enabled` there (fencing), in
  * the role the control plane holds for it.
  */
-export async function labRevive(dirOpt: string, cluster: string, onProgress?: Progress): Promise<void> {
+export async function labRevive(
+  dirOpt: string,
+  cluster: string,
+  onProgress?: Progress,
+): Promise<void> {
   assertCluster(cluster);
   const dir = path.resolve(dirOpt);
   const topology = await readTopology(dir);
@@ -267,9 +344,15 @@ export async function labRevive(dirOpt: string, cluster: string, onProgress?: Pr
   let expectStandby: boolean | undefined;
   if (db) {
     const api = await labApi(dir);
-    const hub = await api.request<KubeObject>('GET', `/apis/pgv2.percona.com/v2/namespaces/${perconaNamespace}/perconapgclusters/${db.perconaName}`);
-    expectStandby = (hub.spec as { standby?: { enabled?: boolean } } | undefined)?.standby?.enabled === true;
-    onProgress?.(`${cluster}: the control plane wants ${db.perconaName} ${expectStandby ? 'standby' : 'primary'}`);
+    const hub = await api.request<KubeObject>(
+      'GET',
+      `/apis/pgv2.percona.com/v2/namespaces/${perconaNamespace}/perconapgclusters/${db.perconaName}`,
+    );
+    expectStandby =
+      (hub.spec as { standby?: { enabled?: boolean } } | undefined)?.standby?.enabled === true;
+    onProgress?.(
+      `${cluster}: the control plane wants ${db.perconaName} ${expectStandby ? 'standby' : 'primary'}`,
+    );
   }
   await reviveCluster(topology, cluster, { expectStandby, onProgress });
   await linkClusterLogs(dir);
@@ -297,7 +380,10 @@ export async function labDrill(
   const topology = await readTopology(dir);
   const api = await labApi(dir);
   const status = await clustersStatus(dir);
-  if (status.some((c) => !c.apiserver.running)) throw new LabServiceError('a member cluster is down; revive it (lifeboat lab revive CLUSTER) before a drill');
+  if (status.some((c) => !c.apiserver.running))
+    throw new LabServiceError(
+      'a member cluster is down; revive it (lifeboat lab revive CLUSTER) before a drill',
+    );
   let killedAt = 0;
   const result = await runDrill({
     dir,
@@ -310,23 +396,38 @@ export async function labDrill(
         killedAt = Date.now();
         await labKill(dir, cluster, options.onProgress);
       },
-      ...(options.revive === false ? {} : { revive: () => labRevive(dir, cluster, options.onProgress) }),
+      ...(options.revive === false
+        ? {}
+        : { revive: () => labRevive(dir, cluster, options.onProgress) }),
       revivedIsStandby: async () => {
         const db = topology.databases.find((d) => d.name === cluster);
         return db ? (await writeRefused(drillUrl(db.host, db.ferretdb.port))).refused : false;
       },
       planTimeline: async () => {
         // The first firing alert lifeboat recorded after the kill, and the run it started.
-        const alerts = (await api.request<{ items: AlertRecord[] }>('GET', '/apis/recovery.elotl.co/v1alpha1/receivedalerts')).items
+        const alerts = (
+          await api.request<{ items: AlertRecord[] }>(
+            'GET',
+            '/apis/recovery.elotl.co/v1alpha1/receivedalerts',
+          )
+        ).items
           .filter((a) => a.spec.status === 'firing' && Date.parse(a.status.receivedAt) >= killedAt)
           .sort((a, b) => Date.parse(a.status.receivedAt) - Date.parse(b.status.receivedAt));
-        const runs = (await api.request<{ items: RunRecord[] }>('GET', '/apis/recovery.elotl.co/v1alpha1/recoveryruns')).items;
+        const runs = (
+          await api.request<{ items: RunRecord[] }>(
+            'GET',
+            '/apis/recovery.elotl.co/v1alpha1/recoveryruns',
+          )
+        ).items;
         const first = alerts[0];
         const runName = alerts.flatMap((a) => a.status.runs ?? [])[0];
         const run = runs.find((r) => r.metadata.name === runName);
         return {
           alertReceivedAt: first ? Date.parse(first.status.receivedAt) : null,
-          planDoneAt: run?.status.phase === 'Succeeded' && run.status.finishedAt ? Date.parse(run.status.finishedAt) : null,
+          planDoneAt:
+            run?.status.phase === 'Succeeded' && run.status.finishedAt
+              ? Date.parse(run.status.finishedAt)
+              : null,
           planRan: run !== undefined,
           planName: run?.spec.plan ?? null,
         };

@@ -135,12 +135,16 @@ describe('GitOps folders', () => {
     });
     await sync.syncNow();
     const kept = await resources.get(POLICY, undefined, 'a');
-    expect((kept.spec as any).clusterSelector.matchLabels['kubernetes.io/metadata.name']).toBe('cluster-2');
+    expect((kept.spec as any).clusterSelector.matchLabels['kubernetes.io/metadata.name']).toBe(
+      'cluster-2',
+    );
 
     await writeFile(path.join(dir, 'a.yaml'), policy('a', 'cluster-3'));
     await sync.syncNow();
     const edited = await resources.get(POLICY, undefined, 'a');
-    expect((edited.spec as any).clusterSelector.matchLabels['kubernetes.io/metadata.name']).toBe('cluster-3');
+    expect((edited.spec as any).clusterSelector.matchLabels['kubernetes.io/metadata.name']).toBe(
+      'cluster-3',
+    );
   });
 
   it('reports an object declared in two files', async () => {

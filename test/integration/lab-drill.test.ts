@@ -36,7 +36,12 @@ beforeAll(async () => {
   }).catch(async (err: unknown) => {
     // The temp dir goes away afterwards: show what the lab said and logged.
     process.stderr.write(`${log.join('\n')}\n`);
-    for (const f of ['haproxy.log', 'agent-cluster-3.log', 'ferretdb-cluster-1.log', 'lifeboat.log']) {
+    for (const f of [
+      'haproxy.log',
+      'agent-cluster-3.log',
+      'ferretdb-cluster-1.log',
+      'lifeboat.log',
+    ]) {
       const text = await readFile(path.join(dir, 'logs', f), 'utf8').catch(() => '');
       process.stderr.write(`--- ${f}\n${text.split('\n').slice(-25).join('\n')}\n`);
     }
@@ -67,15 +72,29 @@ describe('the DR lab with lifeboat', () => {
 
   it('killing cluster-1 fails over to cluster-2 through the seed plan and fences cluster-1', async () => {
     const { report, reportPath } = await labDrill(dir, { onProgress: progress });
-    process.stderr.write(`[lab-drill cluster-1]\n${formatDrillSummary(report)}\nreport: ${reportPath}\n`);
-    expect(report).toMatchObject({ planRan: true, planName: 'psql-primary-failover-plan', writesResumed: true, cluster1ReturnedAsStandby: true });
+    process.stderr.write(
+      `[lab-drill cluster-1]\n${formatDrillSummary(report)}\nreport: ${reportPath}\n`,
+    );
+    expect(report).toMatchObject({
+      planRan: true,
+      planName: 'psql-primary-failover-plan',
+      writesResumed: true,
+      cluster1ReturnedAsStandby: true,
+    });
     expect(report.acknowledgedWrites).toBeGreaterThan(0);
     if (mode === 'sync') expect(report.lostAcknowledgedWrites).toBe(0);
     // The control plane holds the new roles: cluster1 standby, cluster2 primary.
-    const res = await fetch(`${info.lifeboat}/apis/pgv2.percona.com/v2/namespaces/psql-operator/perconapgclusters`, {
-      headers: { authorization: `Bearer ${(await import('../../src/lab/control-plane.js').then((m) => m.labTokens(dir))).admin}` },
-    });
-    const roles = Object.fromEntries(((await res.json()) as any).items.map((o: any) => [o.metadata.name, o.spec.standby.enabled]));
+    const res = await fetch(
+      `${info.lifeboat}/apis/pgv2.percona.com/v2/namespaces/psql-operator/perconapgclusters`,
+      {
+        headers: {
+          authorization: `Bearer ${(await import('../../src/lab/control-plane.js').then((m) => m.labTokens(dir))).admin}`,
+        },
+      },
+    );
+    const roles = Object.fromEntries(
+      ((await res.json()) as any).items.map((o: any) => [o.metadata.name, o.spec.standby.enabled]),
+    );
     expect(roles).toStrictEqual({ cluster1: true, cluster2: false });
   }, 300_000);
 

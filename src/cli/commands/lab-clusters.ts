@@ -48,7 +48,9 @@ context named after its cluster, e.g.:
   kubectl --kubeconfig .lifeboat/lab/kubeconfigs/cluster-1.yaml get ns`,
     )
     .action(async (opts: { count: number; dir: string; build: boolean }) => {
-      const result = await (await clusterCode()).clustersUp({
+      const result = await (
+        await clusterCode()
+      ).clustersUp({
         count: opts.count,
         dir: opts.dir,
         build: opts.build,
@@ -66,7 +68,9 @@ context named after its cluster, e.g.:
     .option('-d, --dir <dir>', 'lab directory', defaultLabDir)
     .option('--purge', 'also delete the lab directory: etcd data, certificates, kubeconfigs', false)
     .action(async (opts: { dir: string; purge: boolean }) => {
-      const stopped = await (await clusterCode()).clustersDown({
+      const stopped = await (
+        await clusterCode()
+      ).clustersDown({
         dir: opts.dir,
         purge: opts.purge,
         onProgress: progress,

@@ -125,7 +125,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     await writer.stop();
   }
 
-  const present = await readBackIds(options.url, writer.database, writer.collection, 30_000, writer.firstId);
+  const present = await readBackIds(
+    options.url,
+    writer.database,
+    writer.collection,
+    30_000,
+    writer.firstId,
+  );
   let timeline = {
     alertReceivedAt: null as number | null,
     planDoneAt: null as number | null,
