@@ -8,15 +8,19 @@
  *   (3) RSS of the `lifeboat serve` process with 10,000 objects propagated;
  *   (4) its CPU while nothing changes (probes, watches, timers only).
  * Propagation runs where it runs in production: in a `lifeboat serve` child process fed
- * through its HTTP API, compiled to JavaScript first as the container image runs it
- * (`--source` runs the TypeScript through tsx instead, which adds ~75 MiB of RSS).
+ * through its HTTP API, started exactly as the container image starts it — `node
+ * bin/lifeboat.js serve` in a folder holding bin/, the compiled dist/, package.json and
+ * node_modules (as the Dockerfile lays out /app), so bin/lifeboat.js picks the compiled
+ * code and whatever flags it gives `serve` count here too. `--source` runs the
+ * TypeScript of this checkout through tsx instead (as `npm run serve` does), which adds
+ * ~75 MiB of RSS. The RSS figures are those of that one process (from /proc).
  * Targets (issue 4): decisions ≤ 200 ms; ≥ 3× the naive loop; RSS ≤ 256 MiB.
  * Starts its own redis-server and clusters in a temp dir (binaries: tools/k8s/build.sh).
  * Run: npx tsx bench/propagation.ts [--objects 10000] [--naive 1000] [--idle 20] [--source]
  *      [--node-options=--max-old-space-size=192]   (NODE_OPTIONS for the serve process)
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -72,14 +76,15 @@ const configMap = (ns: string, i: number): KubeObject => ({
   data: { 'app.properties': `name=cm-${String(i)}\nreplicas=3\n`, payload: 'x'.repeat(200) },
 });
 
-/** Resident memory and CPU seconds of a process, from /proc. */
-async function procStats(pid: number): Promise<{ rssMiB: number; cpuS: number }> {
+/** Resident memory (now and peak) and CPU seconds of a process, from /proc. */
+async function procStats(pid: number): Promise<{ rssMiB: number; peakMiB: number; cpuS: number }> {
   const status = await readFile(`/proc/${String(pid)}/status`, 'utf8');
   const rss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
+  const peak = Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
   const stat =
     (await readFile(`/proc/${String(pid)}/stat`, 'utf8')).split(') ')[1]?.split(' ') ?? [];
   const ticks = Number(stat[11] ?? 0) + Number(stat[12] ?? 0); // utime + stime
-  return { rssMiB: rss / 1024, cpuS: ticks / 100 };
+  return { rssMiB: rss / 1024, peakMiB: peak / 1024, cpuS: ticks / 100 };
 }
 
 const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-bench-propagation-'));
@@ -91,8 +96,11 @@ try {
   const lab = await clustersUp({ count: CLUSTERS, dir: labDir, build: false });
   let entry: string | undefined;
   if (!values.source) {
-    const out = path.join(root, '.lifeboat', 'bench-dist');
-    log(`compiling src/ to ${out} ...`);
+    // The image's /app: bin/, dist/, package.json, node_modules — and no src/.
+    const app = path.join(root, '.lifeboat', 'bench-app');
+    await rm(app, { recursive: true, force: true });
+    await mkdir(path.join(app, 'bin'), { recursive: true });
+    log(`compiling src/ to ${app}/dist ...`);
     // tsc exits non-zero on type errors anywhere but still emits; the entry's existence is checked below.
     await promisify(execFile)(
       process.execPath,
@@ -101,12 +109,15 @@ try {
         '-p',
         'tsconfig.build.json',
         '--outDir',
-        out,
+        path.join(app, 'dist'),
       ],
       { cwd: root },
     ).catch(() => undefined);
-    entry = path.join(out, 'cli', 'main.js');
-    await readFile(entry);
+    await readFile(path.join(app, 'dist', 'cli', 'main.js'));
+    await copyFile(path.join(root, 'bin', 'lifeboat.js'), path.join(app, 'bin', 'lifeboat.js'));
+    await copyFile(path.join(root, 'package.json'), path.join(app, 'package.json'));
+    await symlink(path.join(root, 'node_modules'), path.join(app, 'node_modules'));
+    entry = path.join(app, 'bin', 'lifeboat.js');
   }
   const nodeOptions = values['node-options'];
   server = await serveChild(
@@ -115,6 +126,9 @@ try {
     entry,
   );
   const pid = server.child.pid ?? 0;
+  log(
+    `lifeboat serve is pid ${String(pid)}: ${(await readFile(`/proc/${String(pid)}/cmdline`, 'utf8')).split('\0').join(' ').trim()}${nodeOptions ? ` (NODE_OPTIONS=${nodeOptions})` : ''}`,
+  );
   const base = server.url;
   const apply = async (docs: unknown[]): Promise<void> => {
     const res = await fetch(`${base}/apply`, {
@@ -156,7 +170,9 @@ try {
     })),
   );
   let lastLog = 0;
+  let peakWhile = before.rssMiB;
   for (;;) {
+    peakWhile = Math.max(peakWhile, (await procStats(pid)).rssMiB);
     const res = await fetch(`${base}/placements?summary=true`);
     const stats = (
       (await res.json()) as { clusters: { phase: string; desired: number; applied: number }[] }
@@ -224,7 +240,10 @@ try {
   const naive = (NAIVE * CLUSTERS) / naiveS;
 
   printRows(
-    `bench/propagation — ${String(OBJECTS)} ConfigMaps Duplicate to ${String(CLUSTERS)} clusters; lifeboat serve (${values.source ? 'sources via tsx' : 'compiled'}), 3 kube-apiservers + etcd and redis on ${String(os.cpus().length)} cores`,
+    `bench/propagation — ${String(OBJECTS)} ConfigMaps Duplicate to ${String(CLUSTERS)} clusters; lifeboat serve (${values.source ? 'sources via tsx' : 'compiled, started as the image starts it'}${nodeOptions ? `, NODE_OPTIONS=${nodeOptions}` : ''}), 3 kube-apiservers + etcd and redis on ${String(os.cpus().length)} cores, load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}`,
     [
       {
         what: 'propagation: clusters registered → every copy applied',
@@ -257,6 +276,14 @@ try {
         value: `${rssAfter.toFixed(0)} MiB`,
         target: `≤ ${String(TARGET_RSS_MIB)} MiB`,
         ok: rssAfter <= TARGET_RSS_MIB,
+      },
+      {
+        what: `lifeboat serve RSS with ${String(OBJECTS)} objects loaded through the API, before propagating`,
+        value: `${before.rssMiB.toFixed(0)} MiB (peak ${before.peakMiB.toFixed(0)})`,
+      },
+      {
+        what: 'lifeboat serve RSS while propagating, highest sample (every 250 ms)',
+        value: `${peakWhile.toFixed(0)} MiB`,
       },
       {
         what: `lifeboat serve RSS after ${String(IDLE_S)} s quiet`,

@@ -74,6 +74,8 @@ async function serve(): Promise<void> {
     metrics,
     logger,
     autoPipelining: process.env.BENCH_AUTOPIPELINE !== '0',
+    // Every record must still be there to be counted afterwards: no count limit here.
+    alertRetention: { maxCount: 0 },
   });
   const tokens = new TokenBook([
     { name: 'alertmanager', role: 'operator', token: OPERATOR },

@@ -26,6 +26,9 @@ export const serveConfigSchema = z.strictObject({
   dataDir: z.string().min(1),
   gitops: z.boolean(),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+  /** ReceivedAlert retention: seconds (0: no age limit) and count (0: no count limit). */
+  alertMaxAgeSeconds: z.number().int().min(0),
+  alertMaxCount: z.number().int().min(0),
 });
 
 export type ServeConfig = z.infer<typeof serveConfigSchema>;
@@ -42,6 +45,16 @@ export interface ServeFlags {
   dataDir?: string;
   gitops?: boolean;
   logLevel?: string;
+  alertMaxAge?: string;
+  alertMaxCount?: string | number;
+}
+
+/** `7d`, `12h`, `30m`, `90s` or plain seconds → seconds; NaN when it does not parse. */
+export function parseDurationSeconds(text: string): number {
+  const m = /^(\d+)\s*(s|m|h|d)?$/.exec(text.trim());
+  if (!m) return NaN;
+  const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[(m[2] ?? 's') as 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
 }
 
 /** Builds the config from CLI flags and LIFEBOAT_* variables; throws InvalidError naming the flag. */
@@ -61,6 +74,10 @@ export function loadServeConfig(
     dataDir: flags.dataDir ?? env.LIFEBOAT_DATA_DIR ?? '.lifeboat',
     gitops: flags.gitops ?? true,
     logLevel: flags.logLevel ?? env.LIFEBOAT_LOG_LEVEL ?? 'info',
+    alertMaxAgeSeconds: parseDurationSeconds(
+      flags.alertMaxAge ?? env.LIFEBOAT_ALERT_MAX_AGE ?? '7d',
+    ),
+    alertMaxCount: Number(flags.alertMaxCount ?? env.LIFEBOAT_ALERT_MAX_COUNT ?? 10_000),
   };
   const res = serveConfigSchema.safeParse(raw);
   if (!res.success) {
@@ -72,6 +89,8 @@ export function loadServeConfig(
       plansDir: '--plans-dir',
       dataDir: '--data-dir',
       logLevel: '--log-level',
+      alertMaxAgeSeconds: '--alert-max-age',
+      alertMaxCount: '--alert-max-count',
     };
     const causes = res.error.issues.map((i) => {
       const key = String(i.path[0] ?? '');

@@ -107,7 +107,7 @@ export async function serve(
   }
 
   // After GitOps load, so the first placements see the policies from the folders.
-  const propagation = createPropagation({ redis, store, resources, logger });
+  const propagation = createPropagation({ redis, store, resources, logger, metrics });
   await propagation.start();
   components.push({ name: 'propagation', stop: () => propagation.stop() });
 
@@ -118,6 +118,7 @@ export async function serve(
     metrics,
     logger: logger.child({ component: 'recovery' }),
     members: propagation.members,
+    alertRetention: { maxAgeSeconds: config.alertMaxAgeSeconds, maxCount: config.alertMaxCount },
   });
   await recovery.start();
   components.push({ name: 'recovery', stop: () => recovery.stop() });

@@ -10,11 +10,13 @@ export async function serveChild(
   env: Record<string, string> = {},
   /** The CLI entry to run; default bin/lifeboat.js (sources through tsx in a checkout). */
   entry = path.join(root, 'bin/lifeboat.js'),
+  /** Flags for node itself (e.g. --cpu-prof, which NODE_OPTIONS does not allow). */
+  nodeArgs: string[] = [],
 ): Promise<{ url: string; child: ChildProcess; stop(): Promise<void> }> {
   const port = await freePort();
   const child = spawn(
     'node',
-    [entry, 'serve', '--port', String(port), '--log-level', 'warn', ...args],
+    [...nodeArgs, entry, 'serve', '--port', String(port), '--log-level', 'warn', ...args],
     {
       cwd: root,
       env: { ...process.env, ...env },

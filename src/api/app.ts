@@ -40,6 +40,8 @@ export function createApp(deps: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Clients use resourceVersion, not ETags; hashing every response body is wasted work.
+  app.set('etag', false);
 
   app.use((req, res, next) => {
     const end = deps.metrics.httpDuration.startTimer({ route: routeLabel(req.path) });

@@ -3,10 +3,10 @@
  * list, watch and patch of any kind (built-in or custom), with plurals and scope from
  * the cluster's own discovery. Every failure is a MemberClusterError.
  */
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { PatchType } from '../resources/recovery-plan.js';
 import type { KubeObject } from '../resources/meta.js';
 import { apiVersionPath, Discovery, type ResourceInfo } from './discovery.js';
+import type { MemberKubeConfig } from './kubeconfig.js';
 import type { MemberTarget } from './member-clusters.js';
 import { errorFromResponse, parseStatus } from './status-errors.js';
 import { ClusterTransport, type HttpAnswer, type TransportOptions } from './transport.js';
@@ -64,10 +64,10 @@ export class ClusterClient {
     this.discovery = new Discovery(transport);
   }
 
-  /** A client for cluster `name` over its own KubeConfig (one context). */
+  /** A client for cluster `name` over its own kubeconfig (one context). */
   static async create(
     name: string,
-    kc: KubeConfig,
+    kc: MemberKubeConfig,
     opts: TransportOptions = {},
   ): Promise<ClusterClient> {
     return new ClusterClient(name, await ClusterTransport.create(name, kc, opts));

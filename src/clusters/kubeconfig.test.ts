@@ -66,7 +66,7 @@ describe('loadClusterKubeConfig', () => {
 
   it("uses the file's current-context by default and makes relative paths absolute", async () => {
     const kc = await loadClusterKubeConfig({ kubeconfig: { path: file } }, noSecrets);
-    expect(kc.getCurrentCluster()?.caFile).toBe(path.join(dir, 'ca.pem'));
+    expect(kc.getCurrentCluster().caFile).toBe(path.join(dir, 'ca.pem'));
     expect(kc.getUsers().map((u) => u.token)).toStrictEqual([TOKEN_A]);
   });
 
@@ -127,5 +127,60 @@ describe('loadClusterKubeConfig', () => {
     );
     expect(err.reason).toBe('SecretKeyNotFound');
     expect(err.message).toContain('has no key "config" (it has: kubeconfig)');
+  });
+});
+
+describe('MemberKubeConfig.credentials', () => {
+  const load = async (user: string, cluster = '{server: "https://127.0.0.1:6443"}') => {
+    const text = `clusters: [{name: c, cluster: ${cluster}}]
+users: [{name: u, user: ${user}}]
+contexts: [{name: x, context: {cluster: c, user: u}}]
+current-context: x
+`;
+    const f = path.join(dir, `creds-${Math.random().toString(16).slice(2)}.yaml`);
+    await writeFile(f, text);
+    return loadClusterKubeConfig({ kubeconfig: { path: f } }, noSecrets);
+  };
+
+  it('turns tokens, basic auth, impersonation and TLS settings into headers and agent options', async () => {
+    const pem = Buffer.from('-----BEGIN CERTIFICATE-----\nx\n-----END CERTIFICATE-----\n');
+    const bearer = await load(
+      `{token: ${TOKEN_A}, as: ops}`,
+      `{server: "https://127.0.0.1:6443", certificate-authority-data: ${pem.toString('base64')}, insecure-skip-tls-verify: true, tls-server-name: api.example}`,
+    );
+    expect(bearer.dynamicAuth).toBe(false);
+    expect(await bearer.credentials()).toStrictEqual({
+      tls: { rejectUnauthorized: false, servername: 'api.example', ca: pem },
+      headers: { 'Impersonate-User': 'ops', Authorization: `Bearer ${TOKEN_A}` },
+    });
+    const basic = await load('{username: admin, password: s3cret}');
+    expect((await basic.credentials()).headers).toStrictEqual({
+      Authorization: `Basic ${Buffer.from('admin:s3cret').toString('base64')}`,
+    });
+  });
+
+  it('runs an exec plugin through client-node, as kubectl would', async () => {
+    const credential = JSON.stringify({
+      apiVersion: 'client.authentication.k8s.io/v1beta1',
+      kind: 'ExecCredential',
+      status: { token: 'token-from-the-plugin' },
+    });
+    const script = path.join(dir, 'plugin.mjs');
+    await writeFile(script, `console.log(${JSON.stringify(credential)});\n`);
+    const kc = await load(
+      `{exec: {apiVersion: client.authentication.k8s.io/v1beta1, command: ${process.execPath}, args: [${script}]}}`,
+    );
+    expect(kc.dynamicAuth).toBe(true);
+    expect((await kc.credentials()).headers.Authorization).toBe('Bearer token-from-the-plugin');
+  });
+
+  it('names a certificate file it cannot read, without quoting anything else', async () => {
+    const kc = await load(
+      `{client-certificate: missing.crt, client-key: missing.key, token: ${TOKEN_A}}`,
+    );
+    const err = await failure(kc.credentials());
+    expect(err.reason).toBe('KubeconfigInvalid');
+    expect(err.message).toMatch(/credentials cannot be loaded: .*missing\.crt/);
+    expect(err.message).not.toContain(TOKEN_A);
   });
 });

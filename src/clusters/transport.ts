@@ -6,13 +6,12 @@
  * 1.4 it builds a new https.Agent for every request (a TLS handshake per call), and it
  * round-trips built-in kinds through its generated models, which silently drop fields
  * the models do not know and rewrite timestamps. Propagation must send exactly the
- * manifest it hashed. The KubeConfig (from client-node) still supplies the server, the
- * TLS material and the Authorization header, including exec / auth-provider tokens.
+ * manifest it hashed. The {@link MemberKubeConfig} supplies the server, the TLS material
+ * and the Authorization header, including exec / auth-provider tokens.
  */
 import http from 'node:http';
 import https from 'node:https';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { KubeconfigError } from './kubeconfig.js';
+import { KubeconfigError, type MemberKubeConfig } from './kubeconfig.js';
 import { errorFromFailure } from './status-errors.js';
 
 /** An HTTP answer, any status. */
@@ -51,7 +50,7 @@ export class ClusterTransport {
 
   private constructor(
     readonly cluster: string,
-    private readonly kc: KubeConfig,
+    private readonly kc: MemberKubeConfig,
     base: URL,
     tls: https.AgentOptions,
     headers: Record<string, string>,
@@ -77,11 +76,10 @@ export class ClusterTransport {
   /** Builds the transport; throws KubeconfigError for kubeconfigs it cannot serve. */
   static async create(
     cluster: string,
-    kc: KubeConfig,
+    kc: MemberKubeConfig,
     opts: TransportOptions = {},
   ): Promise<ClusterTransport> {
     const current = kc.getCurrentCluster();
-    if (!current) throw new KubeconfigError('KubeconfigInvalid', 'the kubeconfig has no cluster');
     if (current.proxyUrl) {
       throw new KubeconfigError(
         'KubeconfigInvalid',
@@ -103,15 +101,13 @@ export class ClusterTransport {
         `cluster "${current.name}" uses plain http; use https, or set insecure-skip-tls-verify: true to accept it`,
       );
     }
-    const { tls, headers } = await credentials(kc);
-    const user = kc.getCurrentUser();
-    const dynamic = Boolean(user?.exec ?? user?.authProvider);
-    return new ClusterTransport(cluster, kc, base, tls, headers, dynamic, opts);
+    const { tls, headers } = await kc.credentials();
+    return new ClusterTransport(cluster, kc, base, tls, headers, kc.dynamicAuth, opts);
   }
 
   private async authHeaders(): Promise<Record<string, string>> {
     if (this.dynamicAuth && Date.now() - this.headersAt > AUTH_REFRESH_MS) {
-      this.headers = (await credentials(this.kc)).headers;
+      this.headers = (await this.kc.credentials()).headers;
       this.headersAt = Date.now();
     }
     return this.headers;
@@ -220,34 +216,4 @@ export class ClusterTransport {
     this.agent.destroy();
     this.watchAgent.destroy();
   }
-}
-
-/** TLS material and Authorization headers, as client-node computes them for this KubeConfig. */
-async function credentials(
-  kc: KubeConfig,
-): Promise<{ tls: https.AgentOptions; headers: Record<string, string> }> {
-  const opts: https.RequestOptions = {};
-  try {
-    await kc.applyToHTTPSOptions(opts);
-  } catch (err) {
-    // Messages from exec plugins and file reads; they carry no secret material.
-    throw new KubeconfigError(
-      'KubeconfigInvalid',
-      `the kubeconfig's credentials cannot be loaded: ${err instanceof Error ? err.message : String(err)}`,
-    );
-  }
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(opts.headers ?? {})) {
-    if (typeof v === 'string' || typeof v === 'number') headers[k] = String(v);
-  }
-  if (typeof opts.auth === 'string') {
-    headers.Authorization = `Basic ${Buffer.from(opts.auth).toString('base64')}`;
-  }
-  const tls: https.AgentOptions = {};
-  if (opts.ca !== undefined) tls.ca = opts.ca;
-  if (opts.cert !== undefined) tls.cert = opts.cert;
-  if (opts.key !== undefined) tls.key = opts.key;
-  if (opts.rejectUnauthorized !== undefined) tls.rejectUnauthorized = opts.rejectUnauthorized;
-  if (opts.servername !== undefined) tls.servername = opts.servername;
-  return { tls, headers };
 }

@@ -8,7 +8,8 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
 import { repoRoot } from './clusters/paths.js';
-import { assertPortFree, isListening, startService } from './processes/index.js';
+import { assertPortFree, isListening } from '../util/ports.js';
+import { startService } from './processes/index.js';
 import { LabServiceError } from './processes/errors.js';
 
 export interface LabTokens {

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import type { KubeObject } from '../resources/meta.js';
+import { assertPortFree } from '../util/ports.js';
 import { clustersStatus, clustersUp, ensureBinaries } from './clusters/index.js';
 import {
   assertControlPlanePorts,
@@ -117,12 +118,20 @@ export async function labUp(options: LabUpOptions): Promise<LabInfo> {
     progress(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}`);
   if (await labIsUp(dir)) {
     throw new LabServiceError(
-      `the lab in ${dir} is already up ('lifeboat lab status' shows it; 'lifeboat lab down' stops it)`,
+      `the lab in ${dir} is already up ('lifeboat lab services --dir ${dir}' shows it; 'lifeboat lab down --dir ${dir}' stops it)`,
     );
   }
   const lifeboatPort = options.lifeboatPort ?? 8080;
   const redisPort = options.redisPort ?? 6390;
+  const topology = planTopology({
+    dir,
+    replication: options.replication ?? 'sync',
+    ports: options.ports,
+    ...(options.clusterHostPrefix ? { clusterHostPrefix: options.clusterHostPrefix } : {}),
+  });
+  // Every port before anything starts: a taken one fails now, not minutes in.
   await assertControlPlanePorts(lifeboatPort, redisPort);
+  await assertLabPortsFree(topology);
   // Before anything starts: every program, installed now when we are root.
   const redis = {
     what: 'Redis server',
@@ -136,12 +145,6 @@ export async function labUp(options: LabUpOptions): Promise<LabInfo> {
   await ensureBinaries({ build: true, onProgress: step });
   await ensureFerretdb({ build: true, onProgress: step });
 
-  const topology = planTopology({
-    dir,
-    replication: options.replication ?? 'sync',
-    ports: options.ports,
-    ...(options.clusterHostPrefix ? { clusterHostPrefix: options.clusterHostPrefix } : {}),
-  });
   try {
     return await startEverything(dir, topology, { lifeboatPort, redisPort, step });
   } catch (err) {
@@ -150,6 +153,31 @@ export async function labUp(options: LabUpOptions): Promise<LabInfo> {
     await stopAll(dir).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Fails naming the port, what it is for and the flag that moves it when any port of the
+ * lab's services is taken. The services check again as they start (they are also
+ * started one by one from code); this is so `lab up` fails before the clusters start.
+ */
+async function assertLabPortsFree(t: LabTopology): Promise<void> {
+  const wanted: [string, number, string, string][] = [
+    [t.haproxy.host, t.haproxy.port, "HAProxy, the lab's entry point in cluster-3", 'haproxy'],
+    [t.prometheus.host, t.prometheus.port, 'Prometheus', 'prometheus'],
+    [t.alertmanager.host, t.alertmanager.port, 'Alertmanager', 'alertmanager'],
+    ...t.databases.flatMap((db): [string, number, string, string][] => [
+      [db.host, db.postgres.port, `PostgreSQL of ${db.name}`, 'postgres'],
+      [db.host, db.ferretdb.port, `FerretDB of ${db.name}`, 'ferretdb'],
+    ]),
+    ...t.metrics.map((m): [string, number, string, string] => [
+      m.host,
+      m.port,
+      `the /metrics endpoint of ${m.cluster}`,
+      'metrics',
+    ]),
+  ];
+  for (const [host, port, what, flag] of wanted)
+    await assertPortFree(host, port, what, `choose another with --${flag}-port`);
 }
 
 async function startEverything(
@@ -203,12 +231,16 @@ async function startEverything(
   await createDrillCollection(drillUrl(primary.host, primary.ferretdb.port));
   await startFerretdb(topology, standby.name, { build: false, onProgress: step });
   await startHaproxy(topology, step);
+  await startStandins(topology, step);
+  // Monitoring last: started before the agents, Prometheus finds cluster-1's /metrics
+  // down (up == 0), PostgresPrimaryDown fires, and lifeboat fails over a lab that is
+  // still starting (seen: cluster-1 fenced, then the plan failing on a LoadBalancer
+  // hostname not filled yet, and no write through HAProxy for good).
   await startMonitoring(
     topology,
     { url: `${lifeboat}/webhooks/alertmanager`, token: tokens.operator },
     { install: true, onProgress: step },
   );
-  await startStandins(topology, step);
   await linkClusterLogs(dir);
 
   const envFile = path.join(dir, 'env');

@@ -6,6 +6,11 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export function createMetrics(opts: { defaults?: boolean } = {}) {
   const registry = new Registry();
+  // Gauges read at scrape time from whoever owns the state (propagation registers one).
+  const scrapeHooks = new Set<() => void>();
+  const refresh = (): void => {
+    for (const hook of scrapeHooks) hook();
+  };
   if (opts.defaults !== false)
     collectDefaultMetrics({ register: registry, prefix: 'lifeboat_process_' });
   const m = {
@@ -66,8 +71,96 @@ export function createMetrics(opts: { defaults?: boolean } = {}) {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     }),
+    // --- propagation (docs/propagation.md#metrics) ---
+    propagationApplies: new Counter({
+      name: 'lifeboat_propagation_applies_total',
+      help: 'Server-side applies to member clusters, by cluster and result (applied, refused = 4xx, error = 429/5xx, unreachable).',
+      labelNames: ['cluster', 'result'] as const,
+      registers: [registry],
+    }),
+    propagationApplyDuration: new Histogram({
+      name: 'lifeboat_propagation_apply_duration_seconds',
+      help: 'Duration of one server-side apply to a member cluster, whatever its result (namespace creation included).',
+      labelNames: ['cluster'] as const,
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+      registers: [registry],
+    }),
+    propagationPrunes: new Counter({
+      name: 'lifeboat_propagation_prunes_total',
+      help: 'Objects deleted from a member cluster because they are no longer placed there.',
+      labelNames: ['cluster'] as const,
+      registers: [registry],
+    }),
+    propagationDrift: new Counter({
+      name: 'lifeboat_propagation_drift_corrections_total',
+      help: 'Re-applies because a member copy drifted, by cause (changed: fields lifeboat owns were edited; deleted; missing: absent from a full list).',
+      labelNames: ['cluster', 'cause'] as const,
+      registers: [registry],
+    }),
+    propagationResyncDuration: new Histogram({
+      name: 'lifeboat_propagation_resync_duration_seconds',
+      help: 'Duration of one full list of a followed kind in a member cluster (start, periodic resync, expired watch).',
+      labelNames: ['cluster'] as const,
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers: [registry],
+    }),
+    propagationCatchUpDuration: new Histogram({
+      name: 'lifeboat_propagation_catchup_duration_seconds',
+      help: 'From a member cluster turning Ready to its whole desired state re-applied (the fencing gate opening).',
+      labelNames: ['cluster'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+      registers: [registry],
+    }),
+    propagationReconcileDuration: new Histogram({
+      name: 'lifeboat_propagation_reconcile_duration_seconds',
+      help: 'Duration of one scheduling pass over every hub object (placements and desired copies).',
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    propagationQueueDepth: new Gauge({
+      name: 'lifeboat_propagation_queue_depth',
+      help: 'Objects waiting to be applied or pruned in a member cluster (not counting those in flight).',
+      labelNames: ['cluster'] as const,
+      registers: [registry],
+      collect: refresh,
+    }),
+    propagationObjects: new Gauge({
+      name: 'lifeboat_propagation_objects',
+      help: 'Copies per member cluster by state: desired, applied (desired state in place), failed (refused).',
+      labelNames: ['cluster', 'state'] as const,
+      registers: [registry],
+      collect: refresh,
+    }),
+    clusterReady: new Gauge({
+      name: 'lifeboat_cluster_ready',
+      help: 'Whether a registered member cluster is Ready (1) or not (0).',
+      labelNames: ['cluster'] as const,
+      registers: [registry],
+      collect: refresh,
+    }),
+    /** Runs `hook` before each scrape of the gauges above; returns the unregister function. */
+    onScrape(hook: () => void): () => void {
+      scrapeHooks.add(hook);
+      return () => scrapeHooks.delete(hook);
+    },
   };
   return m;
 }
+
+/** What propagation records (tests and tools may pass a whole {@link Metrics}). */
+export type PropagationMetrics = Pick<
+  Metrics,
+  | 'propagationApplies'
+  | 'propagationApplyDuration'
+  | 'propagationPrunes'
+  | 'propagationDrift'
+  | 'propagationResyncDuration'
+  | 'propagationCatchUpDuration'
+  | 'propagationReconcileDuration'
+  | 'propagationQueueDepth'
+  | 'propagationObjects'
+  | 'clusterReady'
+  | 'onScrape'
+>;
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -25,6 +25,7 @@ import { backoffMs } from '../clusters/health.js';
 import { MemberClusterError } from '../clusters/member-clusters.js';
 import type { ClusterRegistry } from '../clusters/registry.js';
 import { errorFromFailure, isTransient, isUnreachable } from '../clusters/status-errors.js';
+import type { PropagationMetrics } from '../observability/metrics.js';
 import { kindKey, splitApiVersion } from '../resources/kinds.js';
 import type { KubeObject } from '../resources/meta.js';
 import type { Inventory } from './inventory.js';
@@ -56,6 +57,61 @@ export interface WorkerOptions {
   resyncMs: number;
   /** Backoff of an object the cluster refused. */
   objectBackoff: { minMs: number; maxMs: number };
+  metrics?: PropagationMetrics | undefined;
+  /** Called after every apply or prune request (the heap trim counts them). */
+  onWork?: () => void;
+}
+
+/** The worker's metric children, bound to its cluster label once (no label hashing per apply). */
+interface WorkerMetrics {
+  applied: { inc(): void };
+  refused: { inc(): void };
+  error: { inc(): void };
+  unreachable: { inc(): void };
+  applyDuration: { startTimer(): () => unknown };
+  prunes: { inc(): void };
+  drift: (cause: 'changed' | 'deleted' | 'missing') => void;
+  resync: { observe(seconds: number): void };
+  catchUp: { observe(seconds: number): void };
+}
+
+const NO_OP = { inc: () => undefined, observe: () => undefined, startTimer: () => () => undefined };
+
+function bindMetrics(m: PropagationMetrics | undefined, cluster: string): WorkerMetrics {
+  if (!m)
+    return {
+      applied: NO_OP,
+      refused: NO_OP,
+      error: NO_OP,
+      unreachable: NO_OP,
+      applyDuration: NO_OP,
+      prunes: NO_OP,
+      drift: () => undefined,
+      resync: NO_OP,
+      catchUp: NO_OP,
+    };
+  const drift = {
+    changed: m.propagationDrift.labels(cluster, 'changed'),
+    deleted: m.propagationDrift.labels(cluster, 'deleted'),
+    missing: m.propagationDrift.labels(cluster, 'missing'),
+  };
+  // Every series exists from the start at 0: "nothing yet" reads differently from "no data".
+  for (const result of ['applied', 'refused', 'error', 'unreachable'])
+    m.propagationApplies.inc({ cluster, result }, 0);
+  m.propagationPrunes.inc({ cluster }, 0);
+  for (const cause of ['changed', 'deleted', 'missing'])
+    m.propagationDrift.inc({ cluster, cause }, 0);
+  return {
+    applied: m.propagationApplies.labels(cluster, 'applied'),
+    refused: m.propagationApplies.labels(cluster, 'refused'),
+    error: m.propagationApplies.labels(cluster, 'error'),
+    unreachable: m.propagationApplies.labels(cluster, 'unreachable'),
+    applyDuration: m.propagationApplyDuration.labels(cluster),
+    prunes: m.propagationPrunes.labels(cluster),
+    drift: (cause) => drift[cause].inc(),
+    resync: m.propagationResyncDuration.labels(cluster),
+    catchUp: m.propagationCatchUpDuration.labels(cluster),
+  };
 }
 
 interface Failure {
@@ -94,10 +150,14 @@ export class ClusterWorker {
   private session = 0;
   private client: ClusterClient | undefined;
   private stopped = false;
+  /** When the current catch-up began (performance.now()), for its duration metric. */
+  private catchUpSince = 0;
   private readonly log: Logger;
+  private readonly metrics: WorkerMetrics;
 
   constructor(private readonly o: WorkerOptions) {
     this.log = o.logger.child({ cluster: o.cluster });
+    this.metrics = bindMetrics(o.metrics, o.cluster);
   }
 
   get cluster(): string {
@@ -111,6 +171,7 @@ export class ClusterWorker {
    */
   setDesired(next: Map<string, DesiredCopy>, computedReady: boolean): void {
     if (this.stopped || !computedReady) return;
+    const previous = this.desired;
     this.desired = next;
     if (this.phase === 'down') {
       if (this.o.registry.isReady(this.o.cluster)) void this.beginCatchUp();
@@ -120,7 +181,13 @@ export class ClusterWorker {
     // backoff unless its desired state changed.
     const fresh: DesiredCopy[] = [];
     for (const [id, copy] of next) {
-      if (this.o.inventory.get(id)?.hash === copy.hash) continue;
+      if (this.o.inventory.get(id)?.hash === copy.hash) {
+        // A new copy object with the bytes already in place (e.g. made again because
+        // another cluster turned Ready): count it as applied here, so the copy can drop
+        // its body once the clusters that still need it have applied it.
+        if (previous.get(id) !== copy && !this.forced.has(id)) copy.applied();
+        continue;
+      }
       if (this.failures.get(id)?.hash === copy.hash) continue;
       fresh.push(copy);
     }
@@ -154,6 +221,7 @@ export class ClusterWorker {
     if (!client || this.phase !== 'down') return;
     this.client = client;
     this.phase = 'syncing';
+    this.catchUpSince = performance.now();
     const session = this.session;
     const copies = [...this.desired.values()];
     // Changed while away first (the fencing patches), then confirm everything else.
@@ -178,6 +246,7 @@ export class ClusterWorker {
   private finishCatchUp(): void {
     if (this.phase !== 'syncing') return;
     this.phase = 'ready';
+    this.metrics.catchUp.observe((performance.now() - this.catchUpSince) / 1000);
     this.log.info('desired state re-applied; cluster is open for everything else');
     for (const w of this.waiters) {
       clearTimeout(w.timer);
@@ -234,6 +303,7 @@ export class ClusterWorker {
       this.active++;
       const session = this.session;
       void this.run(id, session).finally(() => {
+        this.o.onWork?.();
         this.active--;
         this.queue.done(id);
         if (session === this.session && this.phase === 'syncing' && this.catchUp.size === 0)
@@ -272,11 +342,29 @@ export class ClusterWorker {
     const inv = this.o.inventory.get(copy.id);
     if (!this.forced.has(copy.id) && inv?.hash === copy.hash && !this.failures.has(copy.id)) return;
     this.forced.delete(copy.id);
-    const ns = copy.addr.namespace;
-    if (ns && applyOrder(copy) !== 0) await client.ensureNamespace(ns);
+    const stopTimer = this.metrics.applyDuration.startTimer();
     let live: KubeObject;
     try {
-      live = await client.apply(copy.addr, copy.body);
+      live = await this.send(client, copy);
+    } catch (err) {
+      stopTimer();
+      this.countFailure(err);
+      throw err;
+    }
+    stopTimer();
+    this.metrics.applied.inc();
+    copy.applied();
+    if (session !== this.session) return;
+    this.o.inventory.applied(copy.id, copy.addr, copy.hash, ownedFieldsHash(live));
+    this.o.status.observe(this.o.cluster, copy.id, live);
+  }
+
+  /** The apply itself: the namespace first if needed, the copy's body as it was hashed. */
+  private async send(client: ClusterClient, copy: DesiredCopy): Promise<KubeObject> {
+    const ns = copy.addr.namespace;
+    if (ns && applyOrder(copy) !== 0) await client.ensureNamespace(ns);
+    try {
+      return await client.apply(copy.addr, copy.body());
     } catch (err) {
       // The namespace was deleted by hand since we last saw it: make it again, once.
       if (
@@ -288,11 +376,15 @@ export class ClusterWorker {
         throw err;
       client.forgetNamespace(ns);
       await client.ensureNamespace(ns);
-      live = await client.apply(copy.addr, copy.body);
+      return await client.apply(copy.addr, copy.body());
     }
-    if (session !== this.session) return;
-    this.o.inventory.applied(copy.id, copy.addr, copy.hash, ownedFieldsHash(live));
-    this.o.status.observe(this.o.cluster, copy.id, live);
+  }
+
+  private countFailure(err: unknown): void {
+    const e = errorFromFailure(this.o.cluster, err, 'apply');
+    if (isUnreachable(e)) this.metrics.unreachable.inc();
+    else if (isTransient(e)) this.metrics.error.inc();
+    else this.metrics.refused.inc();
   }
 
   private async pruneOne(client: ClusterClient, id: string, session: number): Promise<void> {
@@ -313,6 +405,7 @@ export class ClusterWorker {
     if (session !== this.session) return;
     if (live && isManaged(live)) {
       await client.delete(inv.addr, live.metadata.uid);
+      this.metrics.prunes.inc();
       this.log.info({ object: id }, 'pruned: no longer placed on this cluster');
     }
     if (session !== this.session) return;
@@ -393,7 +486,10 @@ export class ClusterWorker {
         {
           seen: (live) => this.seen(live),
           deleted: (id) => this.deleted(id),
-          listed: (ids) => this.listed(k, ids),
+          listed: (ids, seconds) => {
+            this.metrics.resync.observe(seconds);
+            this.listed(k, ids);
+          },
           unreachable: (e) => {
             if (this.phase === 'down') return;
             this.o.registry.markUnreachable(this.o.cluster, e);
@@ -432,6 +528,7 @@ export class ClusterWorker {
         { object: id },
         'drift: fields lifeboat applied were changed in the cluster; re-applying',
       );
+      this.metrics.drift('changed');
       this.forced.add(id);
       this.queue.add(id, URGENT);
       this.pump();
@@ -443,6 +540,7 @@ export class ClusterWorker {
     this.o.status.forget(this.o.cluster, id);
     if (!this.desired.has(id)) return;
     this.log.info({ object: id }, 'drift: deleted in the cluster; applying it again');
+    this.metrics.drift('deleted');
     this.forced.add(id);
     this.queue.add(id, URGENT);
     this.pump();
@@ -459,6 +557,7 @@ export class ClusterWorker {
       )
         continue;
       if (this.o.inventory.get(id)?.hash !== copy.hash) continue; // not applied yet: queued already
+      this.metrics.drift('missing');
       this.forced.add(id);
       this.queue.add(id, URGENT);
     }
@@ -492,6 +591,11 @@ export class ClusterWorker {
     if (copy && this.o.inventory.get(id)?.hash === copy.hash && !this.queue.has(id))
       return { state: 'Applied' };
     return { state: 'Pending' };
+  }
+
+  /** Objects queued or in flight (cheap: no walk over the desired state). */
+  get pending(): number {
+    return this.queue.queued + this.queue.inFlight;
   }
 
   /** Counts for logs, tests and the bench. */

@@ -10,7 +10,7 @@ import { schedule, type ObjectRef } from '../scheduling/placement.js';
 import { namespaceOf } from '../scheduling/object-scope.js';
 import { canonicalJson } from '../util/canonical-json.js';
 import type { HubState } from './hub-state.js';
-import { desiredCopy, objectId, type DesiredCopy } from './manifest.js';
+import { DesiredCopy, objectId } from './manifest.js';
 
 /** A placement as propagation keeps it: the decision, without manifests. */
 export interface PlacementSummary {
@@ -35,9 +35,37 @@ export interface DesiredState {
   placedOn: Map<string, string[]>;
 }
 
+/**
+ * An object's copies from the last pass, reused while its resourceVersion is unchanged.
+ * Flat `[cluster, replicas, copy, ...]` rather than a Map per object: 10,000 objects
+ * would otherwise hold 10,000 small hash tables.
+ */
 interface Memo {
   rv: string;
-  copies: Map<string, { replicas: number | undefined; copy: DesiredCopy }>;
+  copies: (string | number | undefined | DesiredCopy)[];
+}
+
+function memoized(
+  memo: Memo | undefined,
+  rv: string,
+  cluster: string,
+  replicas: number | undefined,
+): DesiredCopy | undefined {
+  if (memo?.rv !== rv) return undefined;
+  const c = memo.copies;
+  for (let i = 0; i < c.length; i += 3)
+    if (c[i] === cluster && c[i + 1] === replicas) return c[i + 2] as DesiredCopy;
+  return undefined;
+}
+
+/** Equal lists shared, not repeated per object (10,000 Duplicate objects → one list). */
+class Interner<T> {
+  private readonly seen = new Map<string, T>();
+  get(key: string, make: () => T): T {
+    let v = this.seen.get(key);
+    if (v === undefined) this.seen.set(key, (v = make()));
+    return v;
+  }
 }
 
 /** Hub objects never sent anywhere besides lifeboat's own kinds: Secrets holding kubeconfigs. */
@@ -118,6 +146,8 @@ export class DesiredBuilder {
     const placedOn = new Map<string, string[]>();
     const summaries: PlacementSummary[] = [];
     const nextMemo = new Map<string, Memo>();
+    const clusterLists = new Interner<PlacementSummary['clusters']>();
+    const nameLists = new Interner<string[]>();
     for (const p of placements) {
       const ref = p.object;
       const obj = byRef.get(refKey(ref));
@@ -125,31 +155,37 @@ export class DesiredBuilder {
       const id = objectId(obj);
       const rv = obj.metadata.resourceVersion ?? '';
       const old = this.memo.get(id);
-      const memo: Memo = { rv, copies: new Map() };
-      const clusters: PlacementSummary['clusters'] = [];
+      const memo: Memo = { rv, copies: [] };
+      let key = '';
       // Copies without overrides and with the same replicas are identical: render one
-      // (Duplicate to three clusters is one body, not three).
+      // (Duplicate to three clusters is one body, not three), straight from the hub
+      // object (no deep copy) so it can drop its body once applied and render it again.
       const plain = new Map<number | undefined, DesiredCopy>();
       for (const c of p.clusters) {
-        const reuse = old?.rv === rv ? old.copies.get(c.cluster) : undefined;
-        let copy: DesiredCopy;
-        if (reuse !== undefined && reuse.replicas === c.replicas) copy = reuse.copy;
-        else if (!c.overridden && plain.has(c.replicas))
-          copy = plain.get(c.replicas) as DesiredCopy;
-        else copy = desiredCopy(id, c.manifest);
-        if (!c.overridden && !plain.has(c.replicas)) plain.set(c.replicas, copy);
-        memo.copies.set(c.cluster, { replicas: c.replicas, copy });
+        let copy = memoized(old, rv, c.cluster, c.replicas);
+        if (copy === undefined) {
+          if (c.overridden) copy = DesiredCopy.ofManifest(id, c.manifest);
+          else {
+            copy = plain.get(c.replicas) ?? DesiredCopy.ofSource(id, obj, c.replicas);
+            plain.set(c.replicas, copy);
+          }
+          copy.claim();
+        }
+        memo.copies.push(c.cluster, c.replicas, copy);
         byCluster.get(c.cluster)?.set(id, copy);
-        clusters.push(
+        key += `${c.cluster}=${String(c.replicas)},`;
+      }
+      const clusters = clusterLists.get(key, () =>
+        p.clusters.map((c) =>
           c.replicas === undefined
             ? { cluster: c.cluster }
             : { cluster: c.cluster, replicas: c.replicas },
-        );
-      }
+        ),
+      );
       if (clusters.length > 0)
         placedOn.set(
           id,
-          clusters.map((c) => c.cluster),
+          nameLists.get(key, () => clusters.map((c) => c.cluster)),
         );
       nextMemo.set(id, memo);
       const summary: PlacementSummary = {

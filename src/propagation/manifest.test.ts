@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../resources/meta.js';
 import {
+  DesiredCopy,
   desiredCopy,
   memberManifest,
   objectId,
@@ -87,8 +88,8 @@ describe('desiredCopy', () => {
       data: { a: '1', b },
     });
     const a = desiredCopy('x', cm('2'));
-    expect(JSON.parse(a.body)).toStrictEqual(memberManifest(cm('2')));
-    expect(desiredCopy('x', cm('2'))).toStrictEqual(a);
+    expect(JSON.parse(a.body())).toStrictEqual(memberManifest(cm('2')));
+    expect(desiredCopy('x', cm('2')).hash).toBe(a.hash);
     expect(a.addr).toStrictEqual({
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -96,6 +97,46 @@ describe('desiredCopy', () => {
       name: 'c',
     });
     expect(desiredCopy('x', cm('3')).hash).not.toBe(a.hash);
+  });
+});
+
+describe('DesiredCopy', () => {
+  const deploy = (): KubeObject => ({
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'd', namespace: 'n', uid: 'hub-uid', labels: { app: 'd' } },
+    spec: { replicas: 5, template: { spec: { containers: [{ name: 'c', image: 'x' }] } } },
+  });
+
+  it('renders a plain copy from the hub object without changing it, the same as from a rendered manifest', () => {
+    const source = deploy();
+    const before = structuredClone(source);
+    const plain = DesiredCopy.ofSource('id', source, undefined);
+    expect(source).toStrictEqual(before);
+    expect(plain.body()).toBe(desiredCopy('id', deploy()).body());
+    const divided = DesiredCopy.ofSource('id', source, 2);
+    expect(source).toStrictEqual(before);
+    expect(JSON.parse(divided.body()).spec.replicas).toBe(2);
+    expect(divided.hash).not.toBe(plain.hash);
+  });
+
+  it('drops its body once every cluster applied it and renders the same bytes again', () => {
+    const copy = DesiredCopy.ofSource('id', deploy(), 3);
+    const body = copy.body();
+    copy.claim();
+    copy.claim();
+    copy.applied();
+    expect(copy.holdsBody).toBe(true);
+    copy.applied();
+    expect(copy.holdsBody).toBe(false);
+    expect(copy.body()).toBe(body);
+  });
+
+  it('keeps the body of a copy shaped by overrides (it cannot be rendered from the hub object)', () => {
+    const copy = DesiredCopy.ofManifest('id', deploy());
+    copy.claim();
+    copy.applied();
+    expect(copy.holdsBody).toBe(true);
   });
 });
 

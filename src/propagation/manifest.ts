@@ -8,6 +8,7 @@ import type { ObjectAddress } from '../clusters/client.js';
 import { FIELD_MANAGER } from '../clusters/client.js';
 import { kindKey, splitApiVersion } from '../resources/kinds.js';
 import { ANNOTATIONS, LABELS, MANAGED_BY_VALUE, type KubeObject } from '../resources/meta.js';
+import { renderCopy } from '../scheduling/overrides.js';
 import type { StoreKey } from '../store/redis-store.js';
 
 /** Metadata the hub's API server sets (or that names hub objects) and members must not get. */
@@ -65,12 +66,86 @@ export function shortHash(text: string): string {
   return createHash('sha1').update(text).digest('base64url').slice(0, 20);
 }
 
-/** One copy, ready to send: its address, JSON body and the body's hash. */
-export interface DesiredCopy {
-  id: string;
-  addr: ObjectAddress;
-  body: string;
-  hash: string;
+/** The JSON a member receives for `manifest` (a scheduler manifest, not changed). */
+function memberBody(manifest: KubeObject): string {
+  return JSON.stringify(memberManifest(manifest));
+}
+
+/**
+ * One copy, ready to send: its address, the hash of its JSON body, and the body.
+ *
+ * The body is the largest thing propagation keeps per object, and once every cluster it
+ * was made for has applied it, it is only needed again for a drift repair or a cluster
+ * coming back. So a copy that can be rendered again from its hub object (no overrides)
+ * drops the body then, and {@link body} renders it again on demand: the same bytes,
+ * since a changed hub object gets a new copy. Copies shaped by overrides keep theirs.
+ */
+export class DesiredCopy {
+  #body: string | undefined;
+  /** Hub object and replicas to render from again; absent for copies shaped by overrides. */
+  #source: KubeObject | undefined;
+  #replicas: number | undefined;
+  /** Clusters that have not applied this body yet. */
+  #unapplied = 0;
+
+  private constructor(
+    readonly id: string,
+    readonly addr: ObjectAddress,
+    readonly hash: string,
+    body: string,
+  ) {
+    this.#body = body;
+  }
+
+  /** A copy of an already rendered manifest (overrides applied); keeps its body. */
+  static ofManifest(id: string, manifest: KubeObject): DesiredCopy {
+    const body = memberBody(manifest);
+    return new DesiredCopy(id, addressOf(manifest), shortHash(body), body);
+  }
+
+  /**
+   * The plain copy of hub object `source` (with `spec.replicas` set when given). No deep
+   * clone: `memberManifest` builds new metadata and shares the rest, which it never changes.
+   */
+  static ofSource(id: string, source: KubeObject, replicas: number | undefined): DesiredCopy {
+    const body = renderPlain(source, replicas);
+    const copy = new DesiredCopy(id, addressOf(source), shortHash(body), body);
+    copy.#source = source;
+    copy.#replicas = replicas;
+    return copy;
+  }
+
+  /** The JSON to send, byte for byte what was hashed. */
+  body(): string {
+    return this.#body ?? renderPlain(this.#source as KubeObject, this.#replicas);
+  }
+
+  /** One more cluster is to apply this copy. */
+  claim(): void {
+    this.#unapplied++;
+  }
+
+  /** A cluster applied it; when none is left, a re-renderable body is dropped. */
+  applied(): void {
+    if (--this.#unapplied <= 0 && this.#source !== undefined) this.#body = undefined;
+  }
+
+  /** Whether the body is held right now (for tests and the bench). */
+  get holdsBody(): boolean {
+    return this.#body !== undefined;
+  }
+}
+
+function addressOf(m: KubeObject): ObjectAddress {
+  const addr: ObjectAddress = { apiVersion: m.apiVersion, kind: m.kind, name: m.metadata.name };
+  if (m.metadata.namespace) addr.namespace = m.metadata.namespace;
+  return addr;
+}
+
+function renderPlain(source: KubeObject, replicas: number | undefined): string {
+  return memberBody(
+    replicas === undefined ? source : renderCopy(source, { replicas, overrides: [] }),
+  );
 }
 
 /**
@@ -80,11 +155,7 @@ export interface DesiredCopy {
  * more than the rare extra apply a reordering would cause.
  */
 export function desiredCopy(id: string, manifest: KubeObject): DesiredCopy {
-  const m = memberManifest(manifest);
-  const body = JSON.stringify(m);
-  const addr: ObjectAddress = { apiVersion: m.apiVersion, kind: m.kind, name: m.metadata.name };
-  if (m.metadata.namespace) addr.namespace = m.metadata.namespace;
-  return { id, addr, body, hash: shortHash(body) };
+  return DesiredCopy.ofManifest(id, manifest);
 }
 
 interface ManagedFieldsEntry {

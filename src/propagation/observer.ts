@@ -20,8 +20,8 @@ export interface ObserverHandlers {
   seen(live: KubeObject): void;
   /** A live object was deleted. */
   deleted(id: string): void;
-  /** A full list finished: these ids exist (and carry the label) in the cluster. */
-  listed(ids: ReadonlySet<string>): void;
+  /** A full list finished (after `seconds`): these ids exist (and carry the label) in the cluster. */
+  listed(ids: ReadonlySet<string>, seconds: number): void;
   /** The cluster stopped answering; the observer has stopped. */
   unreachable(err: MemberClusterError): void;
 }
@@ -54,6 +54,7 @@ export class Observer {
   }
 
   private async relist(): Promise<string> {
+    const started = performance.now();
     const ids = new Set<string>();
     let cont: string | undefined;
     let rv = '';
@@ -71,7 +72,7 @@ export class Observer {
       rv = page.resourceVersion;
       cont = page.continue;
     } while (cont);
-    this.handlers.listed(ids);
+    this.handlers.listed(ids, (performance.now() - started) / 1000);
     return rv;
   }
 

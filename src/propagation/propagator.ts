@@ -13,11 +13,13 @@ import type { Logger } from 'pino';
 import { backoffMs } from '../clusters/health.js';
 import type { MemberClusters } from '../clusters/member-clusters.js';
 import { ClusterRegistry, type ClusterRegistryOptions } from '../clusters/registry.js';
+import type { PropagationMetrics } from '../observability/metrics.js';
 import type { ChangeEvent, RedisStore } from '../store/redis-store.js';
 import type { ResourceService } from '../store/resource-service.js';
 import { ClusterWorker, type CopyStatus, type WorkerPhase } from './cluster-worker.js';
 import { DesiredBuilder, type DesiredState, type PlacementSummary } from './desired.js';
 import type { DesiredCopy } from './manifest.js';
+import { HeapTrim } from './heap-trim.js';
 import { HubState } from './hub-state.js';
 import { Inventory } from './inventory.js';
 import { StatusSync } from './status-sync.js';
@@ -41,6 +43,8 @@ export interface PropagationOptions {
   gateTimeoutMs?: number;
   /** Backoff of an object a cluster refused (4xx). Default 1 s doubling to 5 min. */
   objectBackoff?: { minMs: number; maxMs: number };
+  /** Where to count applies, prunes, drift, queue depths and readiness (docs/propagation.md#metrics). */
+  metrics?: PropagationMetrics;
 }
 
 /** One copy in the placements view. */
@@ -98,6 +102,11 @@ class Propagator implements Propagation {
   private resyncTimer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
+  private unhookMetrics: (() => void) | undefined;
+  /** A full GC when the workers fall quiet after a burst: see heap-trim.ts. */
+  private readonly heapTrim = new HeapTrim(() =>
+    [...this.workers.values()].every((w) => w.pending === 0),
+  );
   private started = false;
 
   constructor(private readonly o: PropagationOptions) {
@@ -118,6 +127,23 @@ class Propagator implements Propagation {
       this.log,
     );
     this.registry.setGate((cluster) => this.gate(cluster));
+    const m = o.metrics;
+    if (m) this.unhookMetrics = m.onScrape(() => this.setGauges(m));
+  }
+
+  /** Gauges are read at scrape time: nothing is counted per apply for them. */
+  private setGauges(m: PropagationMetrics): void {
+    // Reset first, so a removed Cluster's series disappear.
+    m.clusterReady.reset();
+    m.propagationQueueDepth.reset();
+    m.propagationObjects.reset();
+    for (const v of this.registry.views()) m.clusterReady.set({ cluster: v.name }, v.ready ? 1 : 0);
+    for (const s of this.stats()) {
+      m.propagationQueueDepth.set({ cluster: s.cluster }, s.queued);
+      m.propagationObjects.set({ cluster: s.cluster, state: 'desired' }, s.desired);
+      m.propagationObjects.set({ cluster: s.cluster, state: 'applied' }, s.applied);
+      m.propagationObjects.set({ cluster: s.cluster, state: 'failed' }, s.failed);
+    }
   }
 
   get members(): MemberClusters {
@@ -139,6 +165,7 @@ class Propagator implements Propagation {
     // Level-triggered safety net: recompute everything now and then, even without events.
     this.resyncTimer = setInterval(() => this.kick(), resyncMs);
     this.resyncTimer.unref();
+    this.heapTrim.start();
     this.kick();
     this.log.info(
       { objects: this.hub.size, clusters: this.registry.names() },
@@ -150,7 +177,9 @@ class Propagator implements Propagation {
     this.abort.abort();
     clearTimeout(this.reconcileTimer);
     clearInterval(this.resyncTimer);
+    this.heapTrim.stop();
     this.unsubscribe?.();
+    this.unhookMetrics?.();
     await this.following;
     await this.draining;
     await this.reconciling;
@@ -244,6 +273,8 @@ class Propagator implements Propagation {
           concurrency: this.o.concurrency ?? 16,
           resyncMs: this.o.resyncMs ?? 300_000,
           objectBackoff: this.o.objectBackoff ?? { minMs: 1_000, maxMs: 300_000 },
+          metrics: this.o.metrics,
+          onWork: () => this.heapTrim.did(),
         }),
       );
     }
@@ -251,6 +282,7 @@ class Propagator implements Propagation {
 
   private async reconcile(): Promise<void> {
     if (this.abort.signal.aborted) return;
+    const stopTimer = this.o.metrics?.propagationReconcileDuration.startTimer();
     try {
       await this.syncWorkers();
       const views = this.registry.views();
@@ -268,6 +300,7 @@ class Propagator implements Propagation {
         if (previous?.placedOn.get(id)?.join() !== clusters.join())
           this.status.placementChanged(id);
       }
+      stopTimer?.();
     } catch (err) {
       this.log.error({ err }, 'reconcile failed; retrying');
       setTimeout(() => this.kick(), 1000).unref();

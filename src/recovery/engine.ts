@@ -28,6 +28,7 @@ import {
   type RunJobData,
 } from './queue.js';
 import { RunRunner } from './runner.js';
+import { DEFAULT_ALERT_RETENTION, type AlertRetention } from './retention.js';
 import { RunStore } from './run-store.js';
 import { sweep } from './sweeper.js';
 
@@ -49,8 +50,10 @@ export interface RecoveryEngineOptions {
   lockDurationMs?: number;
   /** How often workers look for jobs whose worker died (default 5 s). */
   stalledIntervalMs?: number;
-  /** How often the sweeper repairs leftovers of crashes (default 10 s). */
+  /** How often the sweeper repairs leftovers of crashes and prunes old alerts (default 10 s). */
   sweepIntervalMs?: number;
+  /** How long ReceivedAlerts are kept (default 7 days, at most the newest 10,000; 0 = no limit). */
+  alertRetention?: Partial<AlertRetention>;
   /** Longest wait for Redis before the webhook answers 503 so Alertmanager retries (default 5 s). */
   intakeTimeoutMs?: number;
   /** Batch the Redis commands of concurrent alert deliveries into shared writes (default true). */
@@ -138,13 +141,14 @@ export function createRecoveryEngine(opts: RecoveryEngineOptions): RecoveryEngin
     defaultCooldownSeconds: opts.cooldownSeconds ?? DEFAULT_COOLDOWN_SECONDS,
   });
   const intakeTimeout = opts.intakeTimeoutMs ?? 5000;
+  const retention: AlertRetention = { ...DEFAULT_ALERT_RETENTION, ...opts.alertRetention };
   const stopping = new AbortController();
   let worker: Worker<RunJobData> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let sweeping: Promise<void> | undefined;
 
   const sweepOnce = (): Promise<void> =>
-    (sweeping ??= sweep(runs, runner, getQueue(), logger)
+    (sweeping ??= sweep(runs, runner, getQueue(), logger, retention)
       .catch((err: unknown) =>
         logger.warn({ err }, 'recovery sweep failed; retrying at the next interval'),
       )

@@ -94,8 +94,17 @@ function summarize(outcomes: readonly StartOutcome[]): MatchOutcome | 'NoMatchin
 
 const random = (bytes: number): string => randomBytes(bytes).toString('hex');
 
+/** Run names this process has seen decided (started, duplicate, suppressed); at most this many. */
+const SEEN_RUNS_MAX = 10_000;
+
 export class Intake {
   private readonly planCache: PlanCache;
+  /**
+   * Occurrences already decided here. The first delivery of an occurrence usually
+   * starts a run, so its records go with the first call; repeats (most deliveries) are
+   * duplicates or suppressed, so theirs are built only if the script asks.
+   */
+  private readonly seenRuns = new Set<string>();
 
   constructor(private readonly deps: IntakeDeps) {
     this.planCache =
@@ -193,14 +202,8 @@ export class Intake {
     for (let attempt = 1; ; attempt++) {
       const snapshotPromise = this.planCache.snapshot();
       const snapshot = await snapshotPromise;
-      const byName = new Map(snapshot.plans.map((p) => [p.metadata.name, p]));
-      const matchable = snapshot.plans.map((p) => ({
-        name: p.metadata.name,
-        alertLabels: p.spec.alertLabels,
-        runOnResolved: p.spec.runOnResolved,
-      }));
-      const candidates: StartCandidate[] = matchPlans(matchable, a).map((m) => {
-        const plan = byName.get(m.plan);
+      const candidates: StartCandidate[] = matchPlans(snapshot.matchable, a).map((m) => {
+        const plan = snapshot.byName.get(m.plan);
         if (m.action === 'record' || !plan) return { plan: m.plan, mode: 'record' };
         const occurrence = { fingerprint: a.fingerprint, startsAt: a.startsAt, status: a.status };
         const runName = alertRunName(m.plan, occurrence);
@@ -223,7 +226,13 @@ export class Intake {
           }),
           state: this.runState(plan, a),
         });
-        return { plan: m.plan, mode: 'run', run: runName, build };
+        return {
+          plan: m.plan,
+          mode: 'run',
+          run: runName,
+          build,
+          eager: !this.seenRuns.has(runName),
+        };
       });
       const outcomes = await this.deps.runs.start(candidates, {
         alert: { name, object: record, receivedAt },
@@ -235,6 +244,7 @@ export class Intake {
         if (attempt < 5) continue;
         throw new Error('the recovery plans keep changing while this alert is matched; retry');
       }
+      for (const c of candidates) if (c.mode === 'run' && c.run) this.remember(c.run);
       for (const o of outcomes)
         if (o.outcome === 'RunStarted' && o.run) await this.deps.enqueue(o.run, o.plan);
       const outcome = summarize(outcomes);
@@ -248,6 +258,16 @@ export class Intake {
         matches: outcomes,
       };
     }
+  }
+
+  private remember(run: string): void {
+    if (this.seenRuns.has(run)) return;
+    if (this.seenRuns.size >= SEEN_RUNS_MAX) {
+      // Forget the oldest (a Set iterates in insertion order).
+      const oldest = this.seenRuns.values().next().value;
+      if (oldest !== undefined) this.seenRuns.delete(oldest);
+    }
+    this.seenRuns.add(run);
   }
 
   /** Starts a plan by hand. 409 while the plan has a run in progress; cooldowns do not apply. */

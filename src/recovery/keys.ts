@@ -25,6 +25,8 @@ export interface RecoveryKeys {
   runState(run: string): string;
   /** Hash of runs not yet finished (run → plan); the sweeper makes sure each has a job. */
   unfinished: string;
+  /** Sorted set of ReceivedAlert hash fields by received time (ms), for retention. */
+  alertIndex: string;
   /** BullMQ's key prefix (it adds `:<queue>:…`). */
   bullPrefix: string;
 }
@@ -38,6 +40,7 @@ export function recoveryKeys(prefix: string): RecoveryKeys {
     cooldown: (plan) => `${prefix}recovery:cooldown:${plan}`,
     runState: (run) => `${prefix}recovery:run:${run}`,
     unfinished: `${prefix}recovery:unfinished`,
+    alertIndex: `${prefix}recovery:alerts`,
     bullPrefix: `${prefix}bull`,
   };
 }

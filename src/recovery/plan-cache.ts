@@ -6,6 +6,7 @@
  * script returns the full value only of plans whose version differs from the cached one.
  */
 import type { Redis } from 'ioredis';
+import type { MatchablePlan } from '../alerts/match.js';
 import type { RecoveryPlan } from '../resources/recovery-plan.js';
 
 /** KEYS[1] the plans hash; ARGV the cached `field|rv` pairs. Returns field, value ("" if unchanged) pairs. */
@@ -31,6 +32,9 @@ interface WithDelta {
 export interface PlanSnapshot {
   plans: RecoveryPlan[];
   versions: string[];
+  /** Built once per read, not per alert: what matching needs, and plans by name. */
+  matchable: MatchablePlan[];
+  byName: Map<string, RecoveryPlan>;
 }
 
 export class PlanCache {
@@ -82,9 +86,16 @@ export class PlanCache {
       next.set(field, { rv, plan });
     }
     this.cached = next;
+    const plans = [...next.values()].map((c) => c.plan);
     return {
-      plans: [...next.values()].map((c) => c.plan),
+      plans,
       versions: [...next].map(([field, c]) => `${field}|${c.rv}`),
+      matchable: plans.map((p) => ({
+        name: p.metadata.name,
+        alertLabels: p.spec.alertLabels,
+        runOnResolved: p.spec.runOnResolved,
+      })),
+      byName: new Map(plans.map((p) => [p.metadata.name, p])),
     };
   }
 }

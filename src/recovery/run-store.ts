@@ -41,6 +41,11 @@ export interface StartCandidate {
   run?: string;
   /** Builds the Pending record and the private state; called only if a run may start. */
   build?: () => { run: RecoveryRun; state: Omit<RunState, 'outputs' | 'secretValues'> };
+  /**
+   * Send the records with the first call (a run will probably start: saves the round
+   * trip of NeedRecords); otherwise only if the script asks for them.
+   */
+  eager?: boolean;
 }
 
 export interface StartOutcome {
@@ -109,6 +114,7 @@ export class RunStore {
       this.keys.objects(RUN_KIND),
       this.keys.unfinished,
       this.keys.objects(PLAN_KIND),
+      this.keys.alertIndex,
     ];
     for (const c of candidates)
       keys.push(
@@ -126,11 +132,15 @@ export class RunStore {
       alert?.receivedAt ?? '',
       String(candidates.length),
       planVersions ? planVersions.join('\n') : '-',
+      alert ? String(Date.parse(alert.receivedAt)) : '0',
     ];
     const call = async (withRecords: boolean): Promise<string[]> => {
       const args = [...head];
       for (const c of candidates) {
-        const built = (withRecords || c.mode === 'manual') && c.build ? c.build() : undefined;
+        const built =
+          (withRecords || c.mode === 'manual' || c.eager === true) && c.build
+            ? c.build()
+            : undefined;
         const state: RunState | undefined = built
           ? { ...built.state, outputs: {}, secretValues: [] }
           : undefined;

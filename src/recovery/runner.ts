@@ -76,16 +76,16 @@ export class RunRunner {
   async execute(name: string, signal: AbortSignal): Promise<void> {
     const { runs, logger } = this.deps;
     const log = logger.child({ run: name });
-    const run = await runs.get(name);
+    // Both reads at once: one round trip before the first step.
+    const [run, state] = await Promise.all([runs.get(name), runs.loadState(name)]);
     if (!run) {
       log.warn('run record is gone; nothing to do');
       return;
     }
     if (FINAL_PHASES.has(run.status.phase)) {
-      await this.release(run, await runs.loadState(name));
+      await this.release(run, state);
       return;
     }
-    const state = await runs.loadState(name);
     const writer = runs.writer(run);
     try {
       if (!state) {
@@ -118,22 +118,36 @@ export class RunRunner {
   ): Promise<void> {
     const { runs, metrics } = this.deps;
     const name = writer.run.metadata.name;
-    await writer.update((r) => {
-      r.status.phase = 'Running';
-      r.status.attempts += 1;
-      r.status.startedAt ??= new Date().toISOString();
-    });
+    // Record changes not yet written ride along with the next write: one record write per
+    // step instead of two. Crash safety holds: a step is marked Running (in the same write
+    // that marks the one before it Succeeded) before it acts, and the last step's success
+    // is written with the run's.
+    let carried: ((r: RecoveryRun) => void)[] = [
+      (r) => {
+        r.status.phase = 'Running';
+        r.status.attempts += 1;
+        r.status.startedAt ??= new Date().toISOString();
+      },
+    ];
+    const write = async (mutate: (r: RecoveryRun) => void): Promise<void> => {
+      const pending = carried;
+      await writer.update((r) => {
+        for (const m of pending) m(r);
+        mutate(r);
+      });
+      carried = [];
+    };
     const env = stepEnv(this.deps, false, signal);
     for (const [i, step] of state.steps.entries()) {
       const recorded = writer.run.status.steps[i];
       if (recorded?.state === 'Succeeded') continue;
       if (recorded?.state === 'Failed' || recorded?.state === 'Skipped') {
         // Crashed after recording the failure but before finishing the run.
-        await writer.update((r) => failRun(r, i, recorded.error ?? 'failed', new Date()));
+        await write((r) => failRun(r, i, recorded.error ?? 'failed', new Date()));
         await this.finished(writer.run, state);
         return;
       }
-      await writer.update((r) => {
+      await write((r) => {
         const s = r.status.steps[i];
         if (!s) return;
         s.state = 'Running';
@@ -159,7 +173,7 @@ export class RunRunner {
           (performance.now() - t0) / 1000,
         );
         const message = redactMessage(failure.message, state.secretValues);
-        await writer.update((r) => failRun(r, i, message, new Date()));
+        await write((r) => failRun(r, i, message, new Date()));
         log.info({ step: i, error: message }, 'step failed; the run stops here');
         await this.finished(writer.run, state);
         return;
@@ -176,19 +190,19 @@ export class RunRunner {
         { type: step.type, result: 'succeeded' },
         (performance.now() - t0) / 1000,
       );
-      await writer.update((r) => {
+      const done = new Date();
+      carried.push((r) => {
         const s = r.status.steps[i];
         if (!s) return;
-        const now = new Date();
         s.state = 'Succeeded';
-        s.finishedAt = now.toISOString();
-        s.durationMs = Math.max(0, now.getTime() - Date.parse(s.startedAt ?? now.toISOString()));
+        s.finishedAt = done.toISOString();
+        s.durationMs = Math.max(0, done.getTime() - Date.parse(s.startedAt ?? s.finishedAt));
         s.action = shown.action;
         if ('output' in shown) s.output = shown.output;
         if (key !== undefined) r.status.outputs[key] = shown.output;
       });
     }
-    await writer.update((r) => succeedRun(r, new Date()));
+    await write((r) => succeedRun(r, new Date()));
     await this.finished(writer.run, state);
   }
 

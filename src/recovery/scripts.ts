@@ -18,12 +18,14 @@
  * and matches again. So matching is exact, and costs no extra round trip.
  *
  * KEYS: 1 rv counter, 2 change stream, 3 ReceivedAlert hash, 4 RecoveryRun hash,
- *       5 unfinished runs (hash run → plan), 6 RecoveryPlan hash; then per candidate:
- *       active gate, cooldown, run state.
+ *       5 unfinished runs (hash run → plan), 6 RecoveryPlan hash, 7 ReceivedAlert index
+ *       (sorted set field → received ms, for retention); then per candidate: active
+ *       gate, cooldown, run state.
  * ARGV: 1 stream max length, 2 ReceivedAlert kind key, 3 RecoveryRun kind key,
  *       4 ReceivedAlert hash field ("" for a manual start), 5 the ReceivedAlert JSON
  *       without its closing brace, 6 receivedAt, 7 candidate count, 8 the "field|rv" of
- *       each plan the caller knows, one per line ("-": do not check); then per candidate:
+ *       each plan the caller knows, one per line ("-": do not check), 9 receivedAt in
+ *       milliseconds (the index score); then per candidate:
  *       plan, mode (run | record | manual), run name, RecoveryRun JSON, state JSON.
  *       The JSON may be "" when the caller hopes no run starts (most deliveries are
  *       duplicates or suppressed); if one would, the script writes nothing and returns
@@ -52,13 +54,13 @@ if ARGV[8] ~= '-' then
   end
   if redis.call('HLEN', KEYS[6]) ~= m then return {'PlansChanged'} end
 end
-local base = 8
+local base = 9
 
 -- First decide every candidate, writing nothing.
 local n = tonumber(ARGV[7])
 local decided = {}
 for i = 1, n do
-  local k = 6 + (i - 1) * 3
+  local k = 7 + (i - 1) * 3
   local b = base + (i - 1) * 5
   local plan, mode, run, runJson = ARGV[b + 1], ARGV[b + 2], ARGV[b + 3], ARGV[b + 4]
   local outcome, ref, reason = 'Recorded', '', ''
@@ -91,7 +93,7 @@ end
 local out, matches, runs = {}, {}, {}
 local started, duplicate, suppressed = false, false, false
 for i = 1, n do
-  local k = 6 + (i - 1) * 3
+  local k = 7 + (i - 1) * 3
   local b = base + (i - 1) * 5
   local plan, run, runJson, state = ARGV[b + 1], ARGV[b + 3], ARGV[b + 4], ARGV[b + 5]
   local outcome, ref, reason = decided[i][1], decided[i][2], decided[i][3]
@@ -123,6 +125,7 @@ if ARGV[4] ~= '' then
   local status = ',"status":{"processed":true,"outcome":"' .. summary .. '","runs":[' .. table.concat(runs, ',') ..
     '],"matches":[' .. table.concat(matches, ',') .. '],"receivedAt":' .. str(ARGV[6]) .. '}}'
   put(KEYS[3], ARGV[4], ARGV[5] .. status, ARGV[2])
+  redis.call('ZADD', KEYS[7], ARGV[9], ARGV[4])
 end
 return out
 `;
@@ -141,4 +144,60 @@ if ARGV[2] ~= '' and tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[2], ARGV[
 redis.call('HDEL', KEYS[3], ARGV[1])
 redis.call('DEL', KEYS[4])
 return 1
+`;
+
+/**
+ * PRUNE_SCRIPT deletes one batch of ReceivedAlerts past the retention: those received
+ * before the cutoff, and the oldest beyond the newest `keep`. Alerts an unfinished run
+ * refers to are skipped (the caller names them). Deletes are written like the store's
+ * (rv counter, DELETED on the change stream), so watchers see them.
+ *
+ * The alerts unfinished runs refer to are found here, in the same atomic step, so a
+ * run that starts while the sweeper prunes cannot lose its alert.
+ *
+ * KEYS: 1 rv counter, 2 change stream, 3 ReceivedAlert hash, 4 ReceivedAlert index,
+ *       5 unfinished runs (hash run → plan), 6 RecoveryRun hash.
+ * ARGV: 1 stream max length, 2 ReceivedAlert kind key, 3 cutoff ms ("-1": no age limit),
+ *       4 keep count ("0": no count limit), 5 batch size.
+ * Returns {deleted, examined}: the caller runs it again while a full batch was examined.
+ */
+export const PRUNE_SCRIPT = `
+local protected = {}
+for _, run in ipairs(redis.call('HKEYS', KEYS[5])) do
+  local raw = redis.call('HGET', KEYS[6], '/' .. run)
+  if raw then
+    local ok, rec = pcall(cjson.decode, string.sub(raw, (string.find(raw, '|', 1, true) or 0) + 1))
+    local alert = ok and type(rec) == 'table' and type(rec.spec) == 'table' and type(rec.spec.trigger) == 'table' and rec.spec.trigger.alert
+    if type(alert) == 'string' then protected['/' .. alert] = true end
+  end
+end
+local batch = tonumber(ARGV[5])
+local victims = {}
+if tonumber(ARGV[3]) >= 0 then
+  victims = redis.call('ZRANGE', KEYS[4], '-inf', ARGV[3], 'BYSCORE', 'LIMIT', 0, batch)
+end
+local keep = tonumber(ARGV[4])
+if keep > 0 and #victims < batch then
+  local excess = redis.call('ZCARD', KEYS[4]) - keep
+  if excess > 0 then
+    local oldest = redis.call('ZRANGE', KEYS[4], 0, math.min(excess, batch) - 1)
+    local seen = {}
+    for _, f in ipairs(victims) do seen[f] = true end
+    for _, f in ipairs(oldest) do
+      if not seen[f] then victims[#victims + 1] = f end
+    end
+  end
+end
+local deleted = 0
+for _, field in ipairs(victims) do
+  if not protected[field] then
+    redis.call('ZREM', KEYS[4], field)
+    if redis.call('HDEL', KEYS[3], field) == 1 then
+      local rv = redis.call('INCR', KEYS[1])
+      redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'type', 'DELETED', 'kind', ARGV[2], 'key', field, 'rv', tostring(rv))
+      deleted = deleted + 1
+    end
+  end
+end
+return {deleted, #victims}
 `;

@@ -2,13 +2,15 @@
  * Repairs what a crash between two steps can leave behind: a run recorded but never
  * enqueued (the process died after the start script, before queue.add), a run whose
  * job gave up without the record saying so, a finished run whose plan gate was never
- * freed. It runs at start and then periodically in every process; every repair is
- * idempotent, so several processes sweeping at once do no harm.
+ * freed. It also applies the ReceivedAlert retention (retention.ts). It runs at start
+ * and then periodically in every process; every repair is idempotent, so several
+ * processes sweeping at once do no harm.
  */
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { FINAL_PHASES } from '../resources/records.js';
 import { enqueueRun, type RunJobData } from './queue.js';
+import { pruneAlerts, type AlertRetention } from './retention.js';
 import type { RunRunner } from './runner.js';
 import type { RunStore } from './run-store.js';
 
@@ -17,6 +19,7 @@ export async function sweep(
   runner: RunRunner,
   queue: Queue<RunJobData>,
   logger: Logger,
+  retention?: AlertRetention,
 ): Promise<void> {
   for (const [name, plan] of await runs.unfinished()) {
     const run = await runs.get(name);
@@ -45,4 +48,5 @@ export async function sweep(
       );
     }
   }
+  if (retention) await pruneAlerts(runs, retention, logger);
 }

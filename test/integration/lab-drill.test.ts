@@ -11,21 +11,20 @@ import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatDrillSummary, labDown, labDrill, labUp, type LabInfo } from '../../src/lab/lab.js';
+import { formatDrillSummary, labApi, labDown, labDrill, labUp } from '../../src/lab/lab.js';
 import { labServicesStatus } from '../../src/lab/services.js';
-import { freePortOn } from '../../src/lab/processes/index.js';
+import { freePort } from '../../src/util/ports.js';
 
 const mode = process.env.LIFEBOAT_DRILL_REPLICATION === 'async' ? 'async' : 'sync';
 let dir: string;
-let info: LabInfo;
 const log: string[] = [];
 const progress = (line: string): void => void log.push(line);
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-lab-drill-'));
   await chmod(dir, 0o755); // the postgres user must reach its data directories
-  const port = () => freePortOn('127.0.0.1');
-  info = await labUp({
+  const port = () => freePort('127.0.0.1');
+  await labUp({
     dir,
     replication: mode,
     lifeboatPort: await port(),
@@ -37,12 +36,13 @@ beforeAll(async () => {
     // The temp dir goes away afterwards: show what the lab said and logged.
     process.stderr.write(`${log.join('\n')}\n`);
     for (const f of [
-      'haproxy.log',
-      'agent-cluster-3.log',
-      'ferretdb-cluster-1.log',
-      'lifeboat.log',
+      'logs/haproxy.log',
+      'logs/agent-cluster-3.log',
+      'logs/ferretdb-cluster-1.log',
+      'logs/lifeboat.log',
+      'events.jsonl',
     ]) {
-      const text = await readFile(path.join(dir, 'logs', f), 'utf8').catch(() => '');
+      const text = await readFile(path.join(dir, f), 'utf8').catch(() => '');
       process.stderr.write(`--- ${f}\n${text.split('\n').slice(-25).join('\n')}\n`);
     }
     throw err;
@@ -56,9 +56,29 @@ afterAll(async () => {
   }
 });
 
+/** `spec.standby.enabled` of each PerconaPGCluster, as the control plane holds it. */
+async function roles(): Promise<Record<string, boolean | undefined>> {
+  const api = await labApi(dir);
+  const list = await api.request<{
+    items: { metadata: { name: string }; spec: { standby?: { enabled?: boolean } } }[];
+  }>('GET', '/apis/pgv2.percona.com/v2/namespaces/psql-operator/perconapgclusters');
+  return Object.fromEntries(list.items.map((o) => [o.metadata.name, o.spec.standby?.enabled]));
+}
+
 describe('the DR lab with lifeboat', () => {
   it('lab up twice says it is already up', async () => {
     await expect(labUp({ dir, onProgress: progress })).rejects.toThrow('already up');
+  });
+
+  it('lab up runs no recovery: cluster1 is the primary, cluster2 the standby', async () => {
+    // Monitoring that started before the agents once saw cluster-1 "down" and failed over.
+    const api = await labApi(dir);
+    const runs = await api.request<{ items: { metadata: { name: string } }[] }>(
+      'GET',
+      '/apis/recovery.elotl.co/v1alpha1/recoveryruns',
+    );
+    expect(runs.items.map((r) => r.metadata.name)).toStrictEqual([]);
+    expect(await roles()).toStrictEqual({ cluster1: false, cluster2: true });
   });
 
   it('killing cluster-2 (the standby) starts no plan; writes go on; it returns as standby', async () => {
@@ -84,18 +104,7 @@ describe('the DR lab with lifeboat', () => {
     expect(report.acknowledgedWrites).toBeGreaterThan(0);
     if (mode === 'sync') expect(report.lostAcknowledgedWrites).toBe(0);
     // The control plane holds the new roles: cluster1 standby, cluster2 primary.
-    const res = await fetch(
-      `${info.lifeboat}/apis/pgv2.percona.com/v2/namespaces/psql-operator/perconapgclusters`,
-      {
-        headers: {
-          authorization: `Bearer ${(await import('../../src/lab/control-plane.js').then((m) => m.labTokens(dir))).admin}`,
-        },
-      },
-    );
-    const roles = Object.fromEntries(
-      ((await res.json()) as any).items.map((o: any) => [o.metadata.name, o.spec.standby.enabled]),
-    );
-    expect(roles).toStrictEqual({ cluster1: true, cluster2: false });
+    expect(await roles()).toStrictEqual({ cluster1: true, cluster2: false });
   }, 300_000);
 
   it('lab down leaves no process behind', async () => {

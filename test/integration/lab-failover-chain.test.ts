@@ -20,11 +20,8 @@ import { ensureFerretdb, startFerretdb } from '../../src/lab/ferretdb/index.js';
 import { startHaproxy } from '../../src/lab/haproxy/index.js';
 import { startMonitoring } from '../../src/lab/monitoring/index.js';
 import { startPostgresPair } from '../../src/lab/postgres/index.js';
-import {
-  freePortOn,
-  labPrerequisites,
-  requirePrerequisites,
-} from '../../src/lab/processes/index.js';
+import { labPrerequisites, requirePrerequisites } from '../../src/lab/processes/index.js';
+import { freePort } from '../../src/util/ports.js';
 import { killCluster, reviveCluster } from '../../src/lab/services.js';
 import { mergePatch, startAgent } from '../../src/lab/standins/index.js';
 import type { LabTopology } from '../../src/lab/topology/index.js';
@@ -111,7 +108,7 @@ beforeAll(async () => {
       runFailoverPlan(template).catch((err: unknown) => plan.errors.push((err as Error).message));
     });
   });
-  const port = await freePortOn('127.0.0.1');
+  const port = await freePort('127.0.0.1');
   await new Promise<void>((r) => receiver.listen({ host: '127.0.0.1', port }, r));
 
   ns = `lab-e2e-${Date.now().toString(36)}`;

@@ -9,11 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMetricsServer } from '../../src/lab/metrics/index.js';
 import type { MetricsServer } from '../../src/lab/metrics/index.js';
 import { startMonitoring } from '../../src/lab/monitoring/index.js';
-import {
-  freePortOn,
-  labPrerequisites,
-  requirePrerequisites,
-} from '../../src/lab/processes/index.js';
+import { labPrerequisites, requirePrerequisites } from '../../src/lab/processes/index.js';
+import { freePort } from '../../src/util/ports.js';
 import type { LabTopology } from '../../src/lab/topology/index.js';
 import { cleanLab, labTestDir, testTopology } from '../support/lab-services.js';
 
@@ -82,7 +79,7 @@ beforeAll(async () => {
       res.writeHead(202).end('{}');
     });
   });
-  const port = await freePortOn('127.0.0.1');
+  const port = await freePort('127.0.0.1');
   await new Promise<void>((r) => receiver.listen({ host: '127.0.0.1', port }, r));
   for (const m of topology.metrics) await serveMetrics(m.cluster);
   await startMonitoring(topology, {

@@ -269,6 +269,9 @@ describe('propagation', () => {
               - fieldPath: data.region
                 value:
                   staticValue: west
+              - fieldPath: metadata.annotations['example.com/zone']
+                value:
+                  staticValue: b
 `,
         )}
 ---
@@ -294,6 +297,13 @@ data: {mode: primary}
         mode: 'primary',
         region: 'west',
       });
+      // The hub object has no annotations at all: the override made the map.
+      expect(
+        (await live('cluster-2', 'v1', 'ConfigMap', ns, 'settings')).metadata.annotations,
+      ).toStrictEqual({ 'example.com/zone': 'b' });
+      expect(
+        (await live('cluster-1', 'v1', 'ConfigMap', ns, 'settings')).metadata.annotations,
+      ).toBeUndefined();
 
       // By hand: change a value lifeboat applied, and add a label of one's own.
       await coreApi('cluster-1').patchNamespacedConfigMap(

@@ -10,11 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
-import { createRecoveryEngine } from '../../src/recovery/engine.js';
 import { Intake } from '../../src/recovery/intake.js';
 import { recoveryKeys } from '../../src/recovery/keys.js';
 import { RunStore } from '../../src/recovery/run-store.js';
-import { KindRegistry } from '../../src/store/kind-registry.js';
 import {
   applyObjects,
   configMap,
@@ -23,6 +21,7 @@ import {
   plan,
   postAlerts,
   readCm,
+  startEngine,
   startRecoveryServer,
   waitCm,
   waitForRun,
@@ -160,14 +159,7 @@ describe('a run recorded but never enqueued', () => {
     const orphan = await intake.startManual('orphan-plan', 'test');
     expect((await runs.unfinished()).get(orphan.metadata.name)).toBe('orphan-plan');
 
-    const engine = createRecoveryEngine({
-      resources: s.resources,
-      kinds: new KindRegistry(s.store),
-      metrics,
-      logger,
-      ...FAST_RECOVERY,
-    });
-    await engine.start();
+    const engine = await startEngine(s, FAST_RECOVERY);
     try {
       const run = await waitForRun(s, orphan.metadata.name);
       expect(run.status.phase).toBe('Succeeded');

@@ -4,27 +4,16 @@
  * LoadBalancer status, a rendered ConfigMap, a path through a list index, a JSON patch,
  * a wait, a dry run reading live objects, a 404, and a cluster that is down.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ClusterRegistry } from '../../src/clusters/registry.js';
 import type { RecoveryRun } from '../../src/resources/records.js';
-import {
-  coreApi,
-  labCluster,
-  newNamespace,
-  objectApi,
-  withClusterDown,
-} from '../support/clusters.js';
-import { clusterObject, testLogger } from '../support/hub.js';
+import { coreApi, newNamespace, objectApi, withClusterDown } from '../support/clusters.js';
 import { live } from '../support/members.js';
 import {
-  applyObjects,
-  plan,
-  startRecoveryServer,
-  waitForRun,
-  type RecoveryServer,
-} from '../support/recovery-server.js';
+  startClusterRecoveryServer,
+  type ClusterRecoveryServer,
+} from '../support/recovery-clusters.js';
+import { applyObjects, plan, waitForRun, type RecoveryServer } from '../support/recovery-server.js';
 import { call, TOKENS } from '../support/server.js';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -39,30 +28,11 @@ async function run(s: RecoveryServer, name: string): Promise<RecoveryRun> {
 }
 
 describe.skipIf(!inject('lifeboatClusters'))('recovery steps on real member clusters', () => {
-  let s: RecoveryServer;
-  let registry: ClusterRegistry | undefined;
+  let s: ClusterRecoveryServer;
   let ns: string;
 
   beforeAll(async () => {
-    s = await startRecoveryServer({
-      memberRetryDelayMs: 100,
-      membersFrom: (base) =>
-        (registry = new ClusterRegistry({
-          store: base.store,
-          resources: base.resources,
-          logger: testLogger,
-          timing: { intervalMs: 500, minBackoffMs: 100, maxBackoffMs: 500 },
-          probeTimeoutMs: 2000,
-        })),
-    });
-    await applyObjects(s, [
-      clusterObject('cluster-1', { path: labCluster('cluster-1').kubeconfig }),
-      clusterObject('cluster-2', { path: labCluster('cluster-2').kubeconfig }),
-    ]);
-    await registry!.start();
-    for (let i = 0; i < 200 && registry!.views().filter((v) => v.ready).length < 2; i++)
-      await sleep(100);
-
+    s = await startClusterRecoveryServer({ clusters: ['cluster-1', 'cluster-2'] });
     ns = await newNamespace('cluster-2', 'recovery');
     const api = objectApi('cluster-2');
     await api.create({
@@ -189,10 +159,7 @@ describe.skipIf(!inject('lifeboatClusters'))('recovery steps on real member clus
       }),
     ]);
   });
-  afterAll(async () => {
-    await s.close();
-    await registry?.stop();
-  });
+  afterAll(() => s.close());
 
   it('previews the plan with live reads, changing nothing', async () => {
     const res = await call(
@@ -259,7 +226,7 @@ describe.skipIf(!inject('lifeboatClusters'))('recovery steps on real member clus
     expect(r.status.steps[0]?.error).toMatch(
       /^reading namespaces default in cluster cluster-1 failed after 3 attempts: cluster cluster-1: /,
     );
-    await expect.poll(() => registry!.isReady('cluster-1'), { timeout: 30_000 }).toBe(true);
+    await expect.poll(() => s.registry.isReady('cluster-1'), { timeout: 30_000 }).toBe(true);
     const again = await run(s, 'member-down');
     expect(again.status.phase, again.status.message).toBe('Succeeded');
     expect(again.status.outputs).toStrictEqual({ N: 'default' });

@@ -7,23 +7,18 @@ import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiClient, CliError } from '../../src/cli/client.js';
 import { registerRun } from '../../src/cli/commands/run.js';
-import { createLogger } from '../../src/observability/logger.js';
-import { createMetrics, type Metrics } from '../../src/observability/metrics.js';
-import { createRecoveryEngine, type RecoveryEngine } from '../../src/recovery/engine.js';
 import type { RecoveryRun } from '../../src/resources/records.js';
-import { KindRegistry } from '../../src/store/kind-registry.js';
-import { RedisStore } from '../../src/store/redis-store.js';
-import { ResourceService } from '../../src/store/resource-service.js';
-import { newRedis } from '../support/redis.js';
 import { InMemoryMembers } from '../support/recovery-members.js';
 import {
   applyObjects,
   configMap,
   FAST_RECOVERY,
+  listRecords,
   patchCm,
   plan,
   postAlerts,
   readCm,
+  startEngine,
   startRecoveryServer,
   waitCm,
   waitForRun,
@@ -44,10 +39,8 @@ async function runOf(s: { url: string }, p: string): Promise<RecoveryRun> {
   return waitForRun(s, (await startRun(s, p)).metadata.name);
 }
 
-async function listRuns(s: { url: string }): Promise<RecoveryRun[]> {
-  return (await call(s, 'GET', '/apis/recovery.elotl.co/v1alpha1/recoveryruns')).body
-    .items as RecoveryRun[];
-}
+const listRuns = (s: { url: string }): Promise<RecoveryRun[]> =>
+  listRecords<RecoveryRun>(s, 'recoveryruns');
 
 describe('RecoveryPlan admission', () => {
   let s: RecoveryServer;
@@ -590,29 +583,12 @@ describe('steps addressed to a member cluster', () => {
 });
 
 describe('several lifeboat workers on one Redis', () => {
-  const engines: {
-    engine: RecoveryEngine;
-    metrics: Metrics;
-    redis: ReturnType<typeof newRedis>;
-  }[] = [];
+  const engines: Awaited<ReturnType<typeof startEngine>>[] = [];
   let s: RecoveryServer;
   beforeAll(async () => {
     s = await startRecoveryServer({ worker: false });
-    for (let i = 0; i < 3; i++) {
-      const redis = newRedis();
-      const store = new RedisStore(redis, s.prefix);
-      const metrics = createMetrics({ defaults: false });
-      const engine = createRecoveryEngine({
-        resources: new ResourceService(store),
-        kinds: new KindRegistry(store),
-        metrics,
-        logger: createLogger({ level: 'silent' }),
-        concurrency: 4,
-        ...FAST_RECOVERY,
-      });
-      await engine.start();
-      engines.push({ engine, metrics, redis });
-    }
+    for (let i = 0; i < 3; i++)
+      engines.push(await startEngine(s, { concurrency: 4, ...FAST_RECOVERY }));
     await applyObjects(s, [
       configMap('source', { value: 'v1' }),
       ...Array.from({ length: 12 }, (_, i) => configMap(`t${i}`, { out: '' })),
@@ -628,10 +604,7 @@ describe('several lifeboat workers on one Redis', () => {
     ]);
   });
   afterAll(async () => {
-    for (const e of engines) {
-      await e.engine.stop();
-      e.redis.disconnect();
-    }
+    for (const e of engines) await e.stop();
     await s.close();
   });
 

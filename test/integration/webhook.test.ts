@@ -4,13 +4,11 @@
  * startsAt), suppression while active and during the cooldown, resolved alerts,
  * authentication, bad input, and Redis being away.
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
-import { parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import { TokenBook } from '../../src/api/auth.js';
@@ -27,10 +25,14 @@ import { ResourceService } from '../../src/store/resource-service.js';
 import {
   applyObjects,
   configMap,
+  listRecords,
+  metric,
+  notification,
   patchCm,
   plan,
   postAlerts,
   readCm,
+  repoDocs,
   startRecoveryServer,
   waitCm,
   waitForRun,
@@ -38,68 +40,18 @@ import {
 } from '../support/recovery-server.js';
 import { call, TOKENS } from '../support/server.js';
 
-const repoFile = (p: string): string =>
-  readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
-const docs = (p: string): object[] =>
-  parseAllDocuments(repoFile(p)).map((d) => d.toJSON() as object);
-
 const HAPROXY_CFG =
   'defaults\n    mode tcp\n    timeout connect 5000ms\n    timeout client 50000ms\n    timeout server 50000ms\n\nfrontend fe_main\n    bind *:5432\n    default_backend be_db_2\n\nbackend be_db_2\n    server db2 ferretdb-2.elb.example.com:27017 check';
-
-/** An Alertmanager v4 notification with one alert. */
-function notification(
-  labels: Record<string, string>,
-  opts: { startsAt?: string; fingerprint?: string; status?: 'firing' | 'resolved' } = {},
-) {
-  const status = opts.status ?? 'firing';
-  return {
-    version: '4',
-    groupKey: `{}:{alertname="${labels.alertname ?? 'X'}"}`,
-    truncatedAlerts: 0,
-    status,
-    receiver: 'lifeboat',
-    groupLabels: { alertname: labels.alertname ?? 'X' },
-    commonLabels: labels,
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager.example:9093',
-    notification_reason: 'new_alerts',
-    alerts: [
-      {
-        status,
-        labels,
-        annotations: { summary: 'test' },
-        startsAt: opts.startsAt ?? '2026-11-21T10:15:03.123Z',
-        endsAt: status === 'resolved' ? '2026-11-21T10:30:00Z' : '0001-01-01T00:00:00Z',
-        generatorURL: 'http://prometheus.example:9090/graph',
-        ...(opts.fingerprint ? { fingerprint: opts.fingerprint } : {}),
-      },
-    ],
-  };
-}
-
-async function list<T>(s: { url: string }, plural: string): Promise<T[]> {
-  const res = await call(s, 'GET', `/apis/recovery.elotl.co/v1alpha1/${plural}`, {
-    token: TOKENS.viewer,
-  });
-  expect(res.status).toBe(200);
-  return res.body.items as T[];
-}
-
-async function metric(s: { url: string }, line: string): Promise<number> {
-  const text = (await call(s, 'GET', '/metrics', { token: null })).text;
-  const found = text.split('\n').find((l) => l.startsWith(line));
-  return found ? Number(found.slice(line.length).trim()) : 0;
-}
 
 describe('the seed failover plan, triggered by curl, on the control plane', () => {
   let s: RecoveryServer;
   beforeAll(async () => {
     s = await startRecoveryServer();
     await applyObjects(s, [
-      ...docs('examples/ferretdb-percona/percona.yaml'),
-      ...docs('examples/ferretdb-percona/haproxy.yaml'),
-      ...docs('examples/ferretdb-percona/ferretdb.yaml'),
-      ...docs('recovery-plans/psql-primary-failover-plan.yaml'),
+      ...repoDocs('examples/ferretdb-percona/percona.yaml'),
+      ...repoDocs('examples/ferretdb-percona/haproxy.yaml'),
+      ...repoDocs('examples/ferretdb-percona/ferretdb.yaml'),
+      ...repoDocs('recovery-plans/psql-primary-failover-plan.yaml'),
     ]);
     // What propagation's status sync would write once cluster-2's LoadBalancer is up.
     await s.resources.update(
@@ -177,7 +129,7 @@ describe('the seed failover plan, triggered by curl, on the control plane', () =
     );
     expect(haproxy.body.data).toStrictEqual({ 'haproxy.cfg': HAPROXY_CFG });
 
-    const [alert] = await list<ReceivedAlert>(s, 'receivedalerts');
+    const [alert] = await listRecords<ReceivedAlert>(s, 'receivedalerts');
     expect(alert?.metadata.name).toBe(run.spec.trigger.alert);
     expect(alert?.spec).toMatchObject({
       labels: { app: 'example-app', alertname: 'PostgresPrimaryDown' },
@@ -262,10 +214,10 @@ describe('exactly one run per (plan, fingerprint, startsAt)', () => {
     expect(run.spec.trigger.idempotencyKey).toBe(
       'copy-plan|aaaabbbbccccdddd|2026-11-21T10:15:03.123Z',
     );
-    expect((await list<RecoveryRun>(s, 'recoveryruns')).map((r) => r.metadata.name)).toStrictEqual(
-      started,
-    );
-    const alerts = await list<ReceivedAlert>(s, 'receivedalerts');
+    expect(
+      (await listRecords<RecoveryRun>(s, 'recoveryruns')).map((r) => r.metadata.name),
+    ).toStrictEqual(started);
+    const alerts = await listRecords<ReceivedAlert>(s, 'receivedalerts');
     expect(alerts).toHaveLength(50);
     expect(alerts.filter((a) => a.status.outcome === 'Duplicate')).toHaveLength(49);
     expect(await metric(s, 'lifeboat_alerts_received_total{outcome="duplicate"}')).toBe(49);
@@ -316,7 +268,7 @@ describe('exactly one run per (plan, fingerprint, startsAt)', () => {
         reason: `run ${active} of plan slow-plan is still in progress`,
       },
     ]);
-    const [record] = (await list<ReceivedAlert>(s, 'receivedalerts')).filter(
+    const [record] = (await listRecords<ReceivedAlert>(s, 'receivedalerts')).filter(
       (a) => a.metadata.name === second.body.alerts[0].name,
     );
     expect(record?.status.matches).toStrictEqual([
@@ -439,7 +391,7 @@ describe('resolved alerts, plan matching and several alerts per notification', (
       'RunStarted',
     ]);
     const names = res.body.alerts.map((a: { name: string }) => a.name) as string[];
-    const records = (await list<ReceivedAlert>(s, 'receivedalerts')).filter((a) =>
+    const records = (await listRecords<ReceivedAlert>(s, 'receivedalerts')).filter((a) =>
       names.includes(a.metadata.name),
     );
     expect(records.map((r) => r.status.outcome).sort()).toStrictEqual([

@@ -7,7 +7,8 @@ import { randomInt } from 'node:crypto';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { freePortOn, stopServices } from '../../src/lab/processes/index.js';
+import { stopServices } from '../../src/lab/processes/index.js';
+import { freePort } from '../../src/util/ports.js';
 import { planTopology } from '../../src/lab/topology/index.js';
 import type { LabTopology, ReplicationMode } from '../../src/lab/topology/index.js';
 
@@ -28,9 +29,9 @@ export async function testTopology(
 ): Promise<LabTopology> {
   const prefix = `127.${String(randomInt(100, 250))}.${String(randomInt(1, 250))}.`;
   const [haproxy, prometheus, alertmanager] = [
-    await freePortOn('127.0.0.1'),
-    await freePortOn('127.0.0.1'),
-    await freePortOn('127.0.0.1'),
+    await freePort('127.0.0.1'),
+    await freePort('127.0.0.1'),
+    await freePort('127.0.0.1'),
   ];
   return planTopology({
     dir,

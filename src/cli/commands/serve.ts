@@ -41,12 +41,22 @@ export function registerServe(program: Command): void {
       'trace, debug, info, warn, error, silent (LIFEBOAT_LOG_LEVEL)',
       undefined,
     )
+    .option(
+      '--alert-max-age <duration>',
+      'delete ReceivedAlerts older than this: 7d, 12h, 30m, 90s; 0 keeps them (LIFEBOAT_ALERT_MAX_AGE)',
+      undefined,
+    )
+    .option(
+      '--alert-max-count <n>',
+      'keep at most the newest N ReceivedAlerts; 0 keeps any number (LIFEBOAT_ALERT_MAX_COUNT)',
+      undefined,
+    )
     .addHelpText(
       'after',
       `
 Defaults: --host 127.0.0.1 --port 8080 --key-prefix lifeboat: --policies-dir policies
---plans-dir recovery-plans --data-dir .lifeboat. Without tokens the API is open and binds to
-loopback only. Tokens may also come from LIFEBOAT_ADMIN_TOKEN, LIFEBOAT_OPERATOR_TOKEN and
+--plans-dir recovery-plans --data-dir .lifeboat --alert-max-age 7d --alert-max-count 10000.
+Without tokens the API is open and binds to loopback only. Tokens may also come from LIFEBOAT_ADMIN_TOKEN, LIFEBOAT_OPERATOR_TOKEN and
 LIFEBOAT_VIEWER_TOKEN.`,
     )
     .action(async (flags: ServeFlags) => {

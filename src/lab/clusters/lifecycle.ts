@@ -9,7 +9,7 @@ import { installManifests } from './crds.js';
 import { LabClustersError } from './errors.js';
 import { renderKubeconfig } from './kubeconfig.js';
 import { crdDir, defaultLabDir } from './paths.js';
-import { freePorts, isListening } from './ports.js';
+import { freePorts, isListening } from '../../util/ports.js';
 import { isOurs, spawnDetached, stopProcess } from './processes.js';
 import { waitForEtcd, waitForReadyz } from './readiness.js';
 import { findCluster, readState, requireState, updateState } from './state.js';
@@ -140,7 +140,7 @@ function apiserverMarker(c: ClusterState): string {
 }
 
 async function assertPortFree(port: number, what: string): Promise<void> {
-  if (await isListening(port)) {
+  if (await isListening('127.0.0.1', port)) {
     throw new LabClustersError(
       `port 127.0.0.1:${String(port)} for ${what} is taken by another process; stop it, or run 'lifeboat lab clusters down --purge' and 'up' again to pick new ports`,
     );

@@ -113,6 +113,8 @@ describe('computeDrillReport', () => {
     });
     expect(formatDrillSummary(r)).toContain('none (no plan matched the alert)');
     expect(formatDrillSummary(r)).toContain('writes did not resume  (target missed)');
+    // The revived cluster is the one that was killed, here the standby.
+    expect(formatDrillSummary(r)).toContain('cluster-2 as standby:  yes');
   });
 
   it('summarises against the targets', () => {

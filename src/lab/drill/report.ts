@@ -171,7 +171,7 @@ export function formatDrillSummary(report: DrillReport): string {
     `  acknowledged writes:   ${String(report.acknowledgedWrites)}`,
     `  lost acknowledged:     ${String(report.lostAcknowledgedWrites)}${report.replicationMode === 'sync' ? verdict(report.lostAcknowledgedWrites === 0) : '  (asynchronous: reported, no target)'}`,
     `  failed attempts:       ${String(report.failedAttempts)} (${String(report.unacknowledgedButPresent)} of them landed anyway)`,
-    `  cluster-1 as standby:  ${report.cluster1ReturnedAsStandby === null ? 'not checked' : report.cluster1ReturnedAsStandby ? 'yes (a write to it is refused)' : 'NO'}`,
+    `  ${report.killedCluster} as standby:  ${report.cluster1ReturnedAsStandby === null ? 'not checked' : report.cluster1ReturnedAsStandby ? 'yes (a write to it is refused)' : 'NO'}`,
     `  pieces:                promote ${fmt(report.pieces.promoteMs, 'ms')}, HAProxy reload ${fmt(report.pieces.haproxyReloadMs, 'ms')}, kill -> HAProxy switched ${fmt(report.pieces.killToHaproxySwitchSeconds)}` +
       (report.pieces.demoteMethod
         ? `, demote (${report.pieces.demoteMethod}) ${fmt(report.pieces.demoteMs, 'ms')}`

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { LabServiceError } from '../processes/errors.js';
-import { assertPortFree, isListening } from '../processes/ports.js';
+import { assertPortFree, isListening } from '../../util/ports.js';
 import { killService, serviceRunning, startService, stopService } from '../processes/supervisor.js';
 import type { DatabaseCluster, LabTopology } from '../topology/topology.js';
 import { ensureFerretdb } from './binary.js';

@@ -3,7 +3,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabServiceError } from '../processes/errors.js';
-import { assertPortFree, isListening } from '../processes/ports.js';
+import { assertPortFree, isListening } from '../../util/ports.js';
 import { labPrerequisites, requirePrerequisites } from '../processes/prerequisites.js';
 import { runCommand } from '../processes/run.js';
 import {

@@ -1,6 +1,6 @@
 import { parseLsn } from '../postgres/lsn.js';
 import { probePg } from '../postgres/sql.js';
-import { isListening } from '../processes/ports.js';
+import { isListening } from '../../util/ports.js';
 import type { Sample } from './text.js';
 
 /** Samples of one database cluster: its PostgreSQL (role, WAL position) and FerretDB. */

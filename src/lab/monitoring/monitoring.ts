@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LabServiceError } from '../processes/errors.js';
-import { assertPortFree } from '../processes/ports.js';
+import { assertPortFree } from '../../util/ports.js';
 import { labPrerequisites, requirePrerequisites } from '../processes/prerequisites.js';
 import { runCommand } from '../processes/run.js';
 import { serviceRunning, startService, stopService } from '../processes/supervisor.js';

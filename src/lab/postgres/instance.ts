@@ -2,7 +2,7 @@ import { access, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LabServiceError } from '../processes/errors.js';
-import { assertPortFree } from '../processes/ports.js';
+import { assertPortFree } from '../../util/ports.js';
 import { runCommand } from '../processes/run.js';
 import { killService, serviceRunning, startService, stopService } from '../processes/supervisor.js';
 import type { DatabaseCluster } from '../topology/topology.js';

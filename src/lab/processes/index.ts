@@ -21,7 +21,6 @@ export {
 export type { ServiceSpec, ServiceStatus } from './supervisor.js';
 export { runCommand } from './run.js';
 export type { RunOptions, RunResult } from './run.js';
-export { assertPortFree, canBind, freePortOn, isListening } from './ports.js';
 export {
   aptInstallCommand,
   labPrerequisites,

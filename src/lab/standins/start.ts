@@ -2,7 +2,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { repoRoot } from '../clusters/paths.js';
-import { assertPortFree } from '../processes/ports.js';
+import { assertPortFree } from '../../util/ports.js';
 import { killService, serviceRunning, startService, stopService } from '../processes/supervisor.js';
 import { writeTopology } from '../topology/topology.js';
 import type { LabTopology } from '../topology/topology.js';
