@@ -37,7 +37,7 @@ export interface PropagationOptions {
   concurrency?: number;
   /** Full list of every followed kind, per cluster, this often. Default 5 min. */
   resyncMs?: number;
-  /** Changes within this window are reconciled together. Default 50 ms. */
+  /** At most one reconcile per window (the first change after a quiet one goes at once). Default 50 ms. */
   debounceMs?: number;
   /** How long a MemberClusters call waits for a cluster that is not synced. Default 15 s. */
   gateTimeoutMs?: number;
@@ -99,6 +99,7 @@ class Propagator implements Propagation {
   private draining: Promise<void> = Promise.resolve();
   private following: Promise<void> | undefined;
   private reconcileTimer: NodeJS.Timeout | undefined;
+  private lastReconcileEnd = 0;
   private resyncTimer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> = Promise.resolve();
   private unsubscribe: (() => void) | undefined;
@@ -239,13 +240,18 @@ class Propagator implements Propagation {
     }
   }
 
-  /** Schedules a reconcile after the debounce window. */
+  /**
+   * Schedules a reconcile: at once when the last one ended more than the window ago (a
+   * failover's patch after a quiet spell should not wait), otherwise when the window
+   * since the last one ends, so a burst of changes still shares one reconcile per window.
+   */
   private kick(): void {
     if (this.abort.signal.aborted || this.reconcileTimer) return;
+    const wait = Math.max(0, this.lastReconcileEnd + (this.o.debounceMs ?? 50) - Date.now());
     this.reconcileTimer = setTimeout(() => {
       this.reconcileTimer = undefined;
       this.reconciling = this.reconciling.then(() => this.reconcile());
-    }, this.o.debounceMs ?? 50);
+    }, wait);
   }
 
   private async syncWorkers(): Promise<void> {
@@ -304,6 +310,8 @@ class Propagator implements Propagation {
     } catch (err) {
       this.log.error({ err }, 'reconcile failed; retrying');
       setTimeout(() => this.kick(), 1000).unref();
+    } finally {
+      this.lastReconcileEnd = Date.now();
     }
   }
 
