@@ -104,9 +104,8 @@ try {
   const fetchS = await timeGets(fetchGet);
   agent.destroy();
 
-  // The server's own view of the one-at-a-time GETs (its latency histogram, read before the
-  // 16-client phase), to tell
-  // server time from client and scheduler noise on a shared 2-core machine.
+  // The server's own view of the one-at-a-time GETs (its latency histogram, read before
+  // the 16-client phase), to tell server time from client and scheduler noise.
   const metrics = await fetch(`${server.url}/metrics`).then((r) => r.text());
   const serverP99 = histogramQuantile(
     metrics,
