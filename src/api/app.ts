@@ -11,6 +11,7 @@ import type { ResourceService } from '../store/resource-service.js';
 import type { TokenBook } from './auth.js';
 import { setPrincipal } from './context.js';
 import { errorMiddleware } from './errors-middleware.js';
+import { fastPath, fastRouteOf, type FastPath } from './fast-path.js';
 import { applyRoutes } from './routes/apply.js';
 import { healthRoutes } from './routes/health.js';
 import { resourceRoutes } from './routes/resources.js';
@@ -24,6 +25,13 @@ export interface AppDeps {
   logger: Logger;
   /** Routers mounted before the generic resource routes (webhooks, runs, gitops status). */
   routers?: Router[];
+}
+
+/** The node:http fast paths of an app's routers (see fast-path.ts), used by `listen`. */
+const appFastPaths = new WeakMap<object, FastPath[]>();
+
+export function fastPathsOf(app: object): FastPath[] {
+  return appFastPaths.get(app) ?? [];
 }
 
 /** Route label for metrics: the path's shape, never its names (bounded cardinality). */
@@ -79,5 +87,10 @@ export function createApp(deps: AppDeps): express.Express {
     });
   });
   app.use(errorMiddleware(deps.logger));
+  const fast = (deps.routers ?? []).flatMap((r) => {
+    const route = fastRouteOf(r);
+    return route ? [fastPath(deps, route)] : [];
+  });
+  appFastPaths.set(app, fast);
   return app;
 }

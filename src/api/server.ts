@@ -1,6 +1,7 @@
 /** Starts the HTTP API on host:port and closes it gracefully. */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Express } from 'express';
+import { fastPathsOf } from './app.js';
 
 export interface Listening {
   server: Server;
@@ -11,7 +12,11 @@ export interface Listening {
 
 export async function listen(app: Express, host: string, port: number): Promise<Listening> {
   return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
+    // The app's fast paths (the alert webhook) first; everything else through express.
+    const fast = fastPathsOf(app);
+    const server = createServer((req, res) => {
+      if (!fast.some((f) => f(req, res))) app(req, res);
+    }).listen(port, host);
     server.once('error', (err: NodeJS.ErrnoException) => {
       if (err.code === 'EADDRINUSE')
         reject(new Error(`port ${port} on ${host} is already in use; pick another with --port`));

@@ -453,6 +453,81 @@ describe('webhook authentication and bad input', () => {
   });
 });
 
+describe('one contract on both routes: node:http for plain JSON, express for the rest', () => {
+  let s: RecoveryServer;
+  beforeAll(async () => {
+    s = await startRecoveryServer({ worker: false });
+  });
+  afterAll(() => s.close());
+
+  const auth = { authorization: `Bearer ${TOKENS.operator}` };
+  const alertsNamed = async (name: string) =>
+    (await listRecords<ReceivedAlert>(s, 'receivedalerts')).filter(
+      (a) => a.spec.labels.alertname === name,
+    );
+  const requestsMetric = (code: string) =>
+    metric(
+      s,
+      `lifeboat_http_requests_total{method="POST",route="/webhooks/alertmanager",code="${code}"}`,
+    );
+
+  it('answers plain JSON (what Alertmanager sends), counted in the request metrics', async () => {
+    const before = await requestsMetric('202');
+    const res = await fetch(`${s.url}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: JSON.stringify({ alerts: [{ labels: { alertname: 'FastJson' } }] }),
+    });
+    expect(res.status).toBe(202);
+    expect(res.headers.get('content-type')).toContain('application/json');
+    expect(((await res.json()) as { kind: string }).kind).toBe('AlertReceipt');
+    expect(await requestsMetric('202')).toBe(before + 1);
+    expect(await alertsNamed('FastJson')).toHaveLength(1);
+  });
+
+  it('answers YAML when asked, through express', async () => {
+    const yamlAnswer = await fetch(`${s.url}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/yaml', ...auth },
+      body: JSON.stringify({ alerts: [{ labels: { alertname: 'SlowYaml' } }] }),
+    });
+    expect(yamlAnswer.status).toBe(202);
+    expect(await yamlAnswer.text()).toContain('kind: AlertReceipt');
+    expect(await alertsNamed('SlowYaml')).toHaveLength(1);
+  });
+
+  it('refuses bodies over 1 MiB with 413, declared or streamed, and records nothing', async () => {
+    const huge = JSON.stringify({
+      alerts: [
+        { labels: { alertname: 'TooLarge' }, annotations: { pad: 'x'.repeat(1100 * 1024) } },
+      ],
+    });
+    const declared = await fetch(`${s.url}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: huge,
+    });
+    expect(declared.status).toBe(413);
+    expect(((await declared.json()) as { reason: string }).reason).toBe('RequestEntityTooLarge');
+    // No Content-Length: the limit has to hold while the body streams in.
+    const bytes = new TextEncoder().encode(huge);
+    const streamed = await fetch(`${s.url}/webhooks/alertmanager`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...auth },
+      body: new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < bytes.length; i += 64 * 1024)
+            controller.enqueue(bytes.subarray(i, i + 64 * 1024));
+          controller.close();
+        },
+      }),
+      duplex: 'half',
+    });
+    expect(streamed.status).toBe(413);
+    expect(await alertsNamed('TooLarge')).toHaveLength(0);
+  });
+});
+
 describe('Redis unavailable', () => {
   it('answers 503 so Alertmanager retries, and records the retry once Redis is back', async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'lifeboat-webhook-redis-'));

@@ -9,6 +9,7 @@ import type { RecoveryEngine } from '../../recovery/engine.js';
 import { requireRole } from '../auth.js';
 import { jsonBody, rawBody } from '../body.js';
 import { principal } from '../context.js';
+import { withFastRoute } from '../fast-path.js';
 import { send } from '../respond.js';
 
 export const WEBHOOK_PATH = '/webhooks/alertmanager';
@@ -21,5 +22,14 @@ export function webhookRoutes(engine: Pick<RecoveryEngine, 'receiveAlerts'>): Ro
     const receipt = await engine.receiveAlerts(jsonBody(req), who.name);
     send(req, res, 202, receipt);
   });
-  return router;
+  // The same route on node:http for plain JSON (what Alertmanager sends); see fast-path.ts.
+  return withFastRoute(router, {
+    method: 'POST',
+    path: WEBHOOK_PATH,
+    route: '/webhooks/alertmanager',
+    async handle(who, body) {
+      requireRole(who, 'operator', 'sending alerts');
+      return { status: 202, body: await engine.receiveAlerts(body, who.name) };
+    },
+  });
 }
