@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what lifeboat's tests and lab need on a fresh machine, idempotently:
 #   - Debian packages (redis-server, openssl, postgresql, haproxy, prometheus,
-#     prometheus-alertmanager) when missing and when we are root (otherwise it prints
+#     prometheus-alertmanager, and wrk, bench/webhook's load generator) when missing and when we are root (otherwise it prints
 #     the exact command);
 #   - kube-apiserver and etcd (about 5-10 minutes the first time) and FerretDB (about
 #     2 minutes) built from Go modules into ~/.cache/lifeboat/bin, instant afterwards.
@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 
 packages=(redis-server openssl)
 if [[ "${1:-}" != "--core" ]]; then
-  packages+=(postgresql haproxy prometheus prometheus-alertmanager)
+  packages+=(postgresql haproxy prometheus prometheus-alertmanager wrk)
 fi
 
 missing=()
