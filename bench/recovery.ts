@@ -59,6 +59,7 @@ import { clustersDown, clustersUp } from '../src/lab/clusters/index.js';
 import { startRedisServer } from '../src/store/redis-server.js';
 import { serveChild } from './support/serve-child.js';
 import { fmt, printRows, summarize } from './support/stats.js';
+import { alertmanagerNotification } from './support/alertmanager.js';
 
 const { values } = parseArgs({
   options: {
@@ -461,7 +462,7 @@ try {
   }
   /** One lifeboat run: alert → Succeeded, and → every member holds the result. */
   async function lifeboatRun(i: number, toCluster2: boolean): Promise<Sample> {
-    const labels = toCluster2
+    const labels: Record<string, string> = toCluster2
       ? {
           alertname: 'PostgresPrimaryDown',
           app: 'example-app',
@@ -469,29 +470,11 @@ try {
           severity: 'critical',
         }
       : { alertname: 'PostgresPrimaryBack', app: 'bench-failback', cluster: 'cluster-1' };
-    const body = {
-      version: '4',
-      groupKey: `{}:{alertname="${labels.alertname}"}`,
-      truncatedAlerts: 0,
-      status: 'firing',
-      receiver: 'lifeboat',
-      groupLabels: { alertname: labels.alertname },
-      commonLabels: labels,
-      commonAnnotations: { summary: 'bench' },
-      externalURL: 'http://alertmanager.example:9093',
-      alerts: [
-        {
-          status: 'firing',
-          labels,
-          annotations: { summary: 'bench' },
-          // Each run its own occurrence: never a duplicate of an earlier one.
-          startsAt: new Date(startsAtBase + i * 1000).toISOString(),
-          endsAt: '0001-01-01T00:00:00Z',
-          generatorURL: 'http://prometheus.example:9090/graph',
-          fingerprint: (i + 1).toString(16).padStart(16, '0'),
-        },
-      ],
-    };
+    const body = alertmanagerNotification(labels, {
+      // Each run its own occurrence: never a duplicate of an earlier one.
+      startsAt: new Date(startsAtBase + i * 1000).toISOString(),
+      fingerprint: (i + 1).toString(16).padStart(16, '0'),
+    });
     // Registered before the alert is sent: each resolves when its object first holds the new value.
     const converged = Promise.all([
       pg1.until(String(toCluster2)),

@@ -37,6 +37,7 @@ import { RedisStore } from '../src/store/redis-store.js';
 import { startRedisServer } from '../src/store/redis-server.js';
 import { ResourceService } from '../src/store/resource-service.js';
 import { fmt, printRows, summarize } from './support/stats.js';
+import { alertmanagerNotification } from './support/alertmanager.js';
 
 const PREFIX = 'bench:';
 const OPERATOR = 'bench-operator-token-0123456789';
@@ -154,32 +155,16 @@ function notification(i: number): string {
   const labels = unmatched
     ? { alertname: 'DiskFilling', app: 'other', instance: `node-${i % 97}` }
     : { alertname: 'PrimaryDown', app: `bench-${identity % PLANS}`, instance: `db-${identity}` };
-  return JSON.stringify({
-    version: '4',
-    groupKey: `{}:{alertname="${labels.alertname}"}`,
-    truncatedAlerts: 0,
-    status: 'firing',
-    receiver: 'lifeboat',
-    groupLabels: { alertname: labels.alertname },
-    commonLabels: labels,
-    commonAnnotations: { summary: 'bench' },
-    externalURL: 'http://alertmanager.example:9093',
-    alerts: [
-      {
-        status: 'firing',
-        labels,
-        annotations: { summary: 'bench' },
-        startsAt: unmatched
-          ? `2026-11-21T10:00:${String(i % 60).padStart(2, '0')}Z`
-          : `2026-11-21T10:15:03.${String(identity % 1000).padStart(3, '0')}Z`,
-        endsAt: '0001-01-01T00:00:00Z',
-        generatorURL: 'http://prometheus.example:9090/graph',
-        fingerprint: unmatched
-          ? `ffff${String(i % 97).padStart(12, '0')}`
-          : identity.toString(16).padStart(16, '0'),
-      },
-    ],
-  });
+  return JSON.stringify(
+    alertmanagerNotification(labels, {
+      startsAt: unmatched
+        ? `2026-11-21T10:00:${String(i % 60).padStart(2, '0')}Z`
+        : `2026-11-21T10:15:03.${String(identity % 1000).padStart(3, '0')}Z`,
+      fingerprint: unmatched
+        ? `ffff${String(i % 97).padStart(12, '0')}`
+        : identity.toString(16).padStart(16, '0'),
+    }),
+  );
 }
 
 function plansYaml(): string {
@@ -313,81 +298,113 @@ async function nodeLoad(
   };
 }
 
-/** The same traffic from wrk (one thread), through bench/support/wrk-webhook.lua. */
+interface WrkReport {
+  sent: number;
+  answered: number;
+  non202: number;
+  socketErrors: number;
+  durationUs: number;
+  p50Us: number;
+  p99Us: number;
+  maxUs: number;
+}
+
+/**
+ * The same traffic from wrk (one thread per lifeboat process, through
+ * bench/support/wrk-webhook.lua), the connections and notifications shared out evenly.
+ * With several processes the percentiles shown are the worst process's.
+ */
 async function wrkLoad(
-  url: URL,
+  urls: URL[],
   bodies: string[],
   o: { concurrency: number; seconds: number; dir: string; recorded: () => Promise<number> },
 ): Promise<LoadResult> {
-  const file = path.join(o.dir, 'notifications.jsonl');
-  await writeFile(file, `${bodies.join('\n')}\n`);
   const script = fileURLToPath(new URL('./support/wrk-webhook.lua', import.meta.url));
-  const child = spawn(
-    'wrk',
-    [
-      '-t1',
-      `-c${o.concurrency}`,
-      `-d${o.seconds}s`,
-      '--timeout',
-      '10s',
-      '-s',
-      script,
-      url.origin,
-      '--',
-      file,
-      String(bodies.length),
-      OPERATOR,
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+  const runs = await Promise.all(
+    urls.map(async (url, k) => {
+      const share = bodies.filter((_, i) => i % urls.length === k);
+      const file = path.join(o.dir, `notifications-${k}.jsonl`);
+      await writeFile(file, `${share.join('\n')}\n`);
+      const child = spawn(
+        'wrk',
+        [
+          '-t1',
+          `-c${Math.max(1, Math.round(o.concurrency / urls.length))}`,
+          `-d${o.seconds}s`,
+          '--timeout',
+          '10s',
+          '-s',
+          script,
+          url.origin,
+          '--',
+          file,
+          String(share.length),
+          OPERATOR,
+        ],
+        { stdio: ['ignore', 'pipe', 'inherit'] },
+      );
+      let out = '';
+      child.stdout.setEncoding('utf8');
+      child.stdout.on('data', (c: string) => (out += c));
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      return { child, exited, out: () => out, cpu: 0 };
+    }),
   );
-  let out = '';
-  child.stdout.setEncoding('utf8');
-  child.stdout.on('data', (c: string) => (out += c));
   // wrk's CPU, sampled until it exits (its /proc entry goes with it).
-  let cpuS = 0;
   const sampler = setInterval(() => {
-    void cpuSeconds(child.pid).then(
-      (v) => (cpuS = v),
-      () => undefined,
-    );
+    for (const r of runs)
+      void cpuSeconds(r.child.pid).then(
+        (v) => (r.cpu = v),
+        () => undefined,
+      );
   }, 100);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   // wrk runs until -d even after its script stopped sending; SIGINT ends it at once, and it
   // then reports the time it really ran. Every answered notification is a record, so the
   // record count says when the last answers are in.
   let running = true;
-  void exited.then(() => (running = false));
+  void Promise.all(runs.map((r) => r.exited)).then(() => (running = false));
   while (running) {
     await new Promise((r) => setTimeout(r, 20));
     if ((await o.recorded()) >= bodies.length) {
-      child.kill('SIGINT');
+      for (const r of runs) r.child.kill('SIGINT');
       break;
     }
   }
-  const code = await exited;
+  const reports: WrkReport[] = [];
+  for (const r of runs) {
+    const code = await r.exited;
+    const line = r
+      .out()
+      .split('\n')
+      .find((l) => l.startsWith('{"sent"'));
+    if (code !== 0 || !line) throw new Error(`wrk failed (exit ${String(code)}): ${r.out()}`);
+    reports.push(JSON.parse(line) as WrkReport);
+  }
   clearInterval(sampler);
-  const line = out.split('\n').find((l) => l.startsWith('{"sent"'));
-  if (code !== 0 || !line) throw new Error(`wrk failed (exit ${String(code)}): ${out}`);
-  const r = JSON.parse(line) as {
-    sent: number;
-    answered: number;
-    non202: number;
-    socketErrors: number;
-    durationUs: number;
-    p50Us: number;
-    p99Us: number;
-    maxUs: number;
-  };
+  const sum = (f: (r: WrkReport) => number) => reports.reduce((x, r) => x + f(r), 0);
+  const worst = (f: (r: WrkReport) => number) => Math.max(...reports.map(f));
   const failures = new Map<string, number>();
-  if (r.non202 > 0) failures.set('not 202', r.non202);
-  if (r.socketErrors > 0) failures.set('socket errors', r.socketErrors);
+  if (sum((r) => r.non202) > 0)
+    failures.set(
+      'not 202',
+      sum((r) => r.non202),
+    );
+  if (sum((r) => r.socketErrors) > 0)
+    failures.set(
+      'socket errors',
+      sum((r) => r.socketErrors),
+    );
   return {
-    elapsed: r.durationUs / 1e6,
-    sent: r.sent,
-    acknowledged: r.answered - r.non202,
+    elapsed: worst((r) => r.durationUs) / 1e6,
+    sent: sum((r) => r.sent),
+    acknowledged: sum((r) => r.answered - r.non202),
     failures,
-    latency: { p50: r.p50Us / 1000, p99: r.p99Us / 1000, max: r.maxUs / 1000 },
-    loadCpuSeconds: cpuS,
+    latency: {
+      p50: worst((r) => r.p50Us) / 1000,
+      p99: worst((r) => r.p99Us) / 1000,
+      max: worst((r) => r.maxUs) / 1000,
+    },
+    loadCpuSeconds: runs.reduce((x, r) => x + r.cpu, 0),
   };
 }
 
@@ -457,16 +474,20 @@ async function main(): Promise<void> {
 
     // Bodies are built before the clock starts: the load loop should cost the machine little.
     const bodies = Array.from({ length: count }, (_, i) => notification(i));
-    const load = values.load || ((await onPath('wrk')) && processes === 1 ? 'wrk' : 'node');
+    const load = values.load || ((await onPath('wrk')) ? 'wrk' : 'node');
     const cpu0 = await cpu();
     const result =
       load === 'wrk'
-        ? await wrkLoad(first.url, bodies, {
-            concurrency,
-            seconds,
-            dir,
-            recorded: async () => (await redis.hlen(recordsKey)) - before,
-          })
+        ? await wrkLoad(
+            apis.map((a) => a.url),
+            bodies,
+            {
+              concurrency,
+              seconds,
+              dir,
+              recorded: async () => (await redis.hlen(recordsKey)) - before,
+            },
+          )
         : await nodeLoad(apis, bodies, { concurrency, seconds, processes });
     const { elapsed, sent, acknowledged, failures } = result;
     const cpu1 = await cpu();

@@ -29,6 +29,16 @@ export function statusBody(err: LifeboatError): StatusBody {
   };
 }
 
+/** The answer to an error we did not expect; the details go to the log, never to the caller. */
+export const INTERNAL_ERROR: StatusBody = {
+  kind: 'Status',
+  apiVersion: 'v1',
+  status: 'Failure',
+  code: 500,
+  reason: 'InternalError',
+  message: 'internal error; the server log has the details',
+};
+
 interface BodyParserError {
   type?: string;
   status?: number;
@@ -60,13 +70,6 @@ export function errorMiddleware(logger: Logger): ErrorRequestHandler {
       return;
     }
     logger.error({ err, method: req.method, path: req.path }, 'request failed');
-    res.status(500).json({
-      kind: 'Status',
-      apiVersion: 'v1',
-      status: 'Failure',
-      code: 500,
-      reason: 'InternalError',
-      message: 'internal error; the server log has the details',
-    } satisfies StatusBody);
+    res.status(500).json(INTERNAL_ERROR);
   };
 }

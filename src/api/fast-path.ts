@@ -14,7 +14,7 @@ import { BadRequestError, LifeboatError, PayloadTooLargeError } from '../errors.
 import type { Metrics } from '../observability/metrics.js';
 import type { Principal, TokenBook } from './auth.js';
 import { BODY_LIMIT_BYTES } from './body.js';
-import { statusBody, type StatusBody } from './errors-middleware.js';
+import { INTERNAL_ERROR, statusBody, type StatusBody } from './errors-middleware.js';
 
 /** What a fast path gets from the app: the same auth, metrics and logger as express. */
 export interface FastPathContext {
@@ -112,14 +112,7 @@ function failure(ctx: FastPathContext, req: IncomingMessage, err: unknown): Stat
     return statusBody(err);
   }
   ctx.logger.error({ err, method: req.method, path: req.url }, 'request failed');
-  return {
-    kind: 'Status',
-    apiVersion: 'v1',
-    status: 'Failure',
-    code: 500,
-    reason: 'InternalError',
-    message: 'internal error; the server log has the details',
-  };
+  return INTERNAL_ERROR;
 }
 
 export function fastPath(ctx: FastPathContext, route: FastRoute): FastPath {
