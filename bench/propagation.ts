@@ -20,7 +20,7 @@
  *      [--node-options=--max-old-space-size=192]   (NODE_OPTIONS for the serve process)
  */
 import { execFile } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,7 +30,7 @@ import { clustersDown, clustersUp } from '../src/lab/clusters/index.js';
 import type { KubeObject } from '../src/resources/meta.js';
 import { startRedisServer } from '../src/store/redis-server.js';
 import { printRows } from './support/stats.js';
-import { serveChild } from './support/serve-child.js';
+import { imageLikeEntry, serveChild } from './support/serve-child.js';
 
 const { values } = parseArgs({
   options: {
@@ -94,31 +94,7 @@ let server: Awaited<ReturnType<typeof serveChild>> | undefined;
 try {
   log('starting 3 member clusters ...');
   const lab = await clustersUp({ count: CLUSTERS, dir: labDir, build: false });
-  let entry: string | undefined;
-  if (!values.source) {
-    // The image's /app: bin/, dist/, package.json, node_modules — and no src/.
-    const app = path.join(root, '.lifeboat', 'bench-app');
-    await rm(app, { recursive: true, force: true });
-    await mkdir(path.join(app, 'bin'), { recursive: true });
-    log(`compiling src/ to ${app}/dist ...`);
-    // tsc exits non-zero on type errors anywhere but still emits; the entry's existence is checked below.
-    await promisify(execFile)(
-      process.execPath,
-      [
-        path.join(root, 'node_modules/typescript/bin/tsc'),
-        '-p',
-        'tsconfig.build.json',
-        '--outDir',
-        path.join(app, 'dist'),
-      ],
-      { cwd: root },
-    ).catch(() => undefined);
-    await readFile(path.join(app, 'dist', 'cli', 'main.js'));
-    await copyFile(path.join(root, 'bin', 'lifeboat.js'), path.join(app, 'bin', 'lifeboat.js'));
-    await copyFile(path.join(root, 'package.json'), path.join(app, 'package.json'));
-    await symlink(path.join(root, 'node_modules'), path.join(app, 'node_modules'));
-    entry = path.join(app, 'bin', 'lifeboat.js');
-  }
+  const entry = values.source ? undefined : await imageLikeEntry('bench-app', log);
   const nodeOptions = values['node-options'];
   server = await serveChild(
     ['--redis', redisServer.url, '--no-gitops', '--key-prefix', 'bench:'],

@@ -39,13 +39,12 @@
  * to see where the time goes. The machine's load average is printed with the figures.
  * Starts its own redis-server and clusters in a temp dir (binaries: tools/k8s/build.sh).
  */
-import { execFile } from 'node:child_process';
 import https from 'node:https';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs, promisify } from 'node:util';
+import { parseArgs } from 'node:util';
 import {
   CoreV1Api,
   KubeConfig,
@@ -57,7 +56,7 @@ import {
 import { parseAllDocuments } from 'yaml';
 import { clustersDown, clustersUp } from '../src/lab/clusters/index.js';
 import { startRedisServer } from '../src/store/redis-server.js';
-import { serveChild } from './support/serve-child.js';
+import { imageLikeEntry, serveChild } from './support/serve-child.js';
 import { fmt, printRows, summarize } from './support/stats.js';
 import { alertmanagerNotification } from './support/alertmanager.js';
 
@@ -246,25 +245,7 @@ try {
     KubernetesObjectApi.makeApiClient(kc(name));
   const core = (name: string): CoreV1Api => kc(name).makeApiClient(CoreV1Api);
 
-  let entry: string | undefined;
-  if (!values.source) {
-    const out = path.join(root, '.lifeboat', 'bench-dist-recovery');
-    log(`compiling src/ to ${out} ...`);
-    // tsc exits non-zero on type errors anywhere but still emits; the entry's existence is checked below.
-    await promisify(execFile)(
-      process.execPath,
-      [
-        path.join(root, 'node_modules/typescript/bin/tsc'),
-        '-p',
-        'tsconfig.build.json',
-        '--outDir',
-        out,
-      ],
-      { cwd: root },
-    ).catch(() => undefined);
-    entry = path.join(out, 'cli', 'main.js');
-    await readFile(entry);
-  }
+  const entry = values.source ? undefined : await imageLikeEntry('bench-app-recovery', log);
   // --alert-max-count 0: the bench's 400+ alerts are history, not something to prune mid-run.
   server = await serveChild(
     ['--redis', redisServer.url, '--no-gitops', '--key-prefix', 'bench:', '--alert-max-count', '0'],

@@ -16,8 +16,7 @@
  * Targets (issue 5): >= 3,000 notifications/s, p99 <= 25 ms, none lost.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
-import { access, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { createApp } from '../src/api/app.js';
+import { missingPrerequisites, type Prerequisite } from '../src/lab/processes/prerequisites.js';
 import { TokenBook } from '../src/api/auth.js';
 import { recoveryRoutes } from '../src/api/routes/runs.js';
 import { listen } from '../src/api/server.js';
@@ -245,19 +245,8 @@ interface LoadResult {
   loadCpuSeconds?: number;
 }
 
-async function onPath(program: string): Promise<boolean> {
-  const dirs = (process.env.PATH ?? '').split(':').filter(Boolean);
-  for (const d of dirs) {
-    if (
-      await access(path.join(d, program), fsConstants.X_OK).then(
-        () => true,
-        () => false,
-      )
-    )
-      return true;
-  }
-  return false;
-}
+/** bench/webhook's load generator, when installed (`scripts/setup.sh` installs it). */
+const WRK: Prerequisite = { what: 'wrk', path: '/usr/bin/wrk', debianPackage: 'wrk' };
 
 /** The load from this process: `concurrency` keep-alive connections, one request at a time each. */
 async function nodeLoad(
@@ -474,7 +463,7 @@ async function main(): Promise<void> {
 
     // Bodies are built before the clock starts: the load loop should cost the machine little.
     const bodies = Array.from({ length: count }, (_, i) => notification(i));
-    const load = values.load || ((await onPath('wrk')) ? 'wrk' : 'node');
+    const load = values.load || ((await missingPrerequisites([WRK])).length === 0 ? 'wrk' : 'node');
     const cpu0 = await cpu();
     const result =
       load === 'wrk'

@@ -1,6 +1,8 @@
 /** Runs `lifeboat serve` as a child process (the real entry point) for benches. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { copyFile, mkdir, readFile, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { freePort } from '../../src/util/ports.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -44,4 +46,36 @@ export async function serveChild(
         child.kill('SIGTERM');
       }),
   };
+}
+
+/**
+ * Lays out the image's /app under .lifeboat/<folder> — bin/, dist/ compiled from src/,
+ * package.json, node_modules, and no src/ — and answers its bin/lifeboat.js, so a bench
+ * runs `lifeboat serve` the way users of the image do (compiled, not through tsx).
+ */
+export async function imageLikeEntry(
+  folder: string,
+  log: (line: string) => void = () => undefined,
+): Promise<string> {
+  const app = path.join(root, '.lifeboat', folder);
+  await rm(app, { recursive: true, force: true });
+  await mkdir(path.join(app, 'bin'), { recursive: true });
+  log(`compiling src/ to ${app}/dist ...`);
+  // tsc exits non-zero on type errors anywhere but still emits; the entry's existence is checked below.
+  await promisify(execFile)(
+    process.execPath,
+    [
+      path.join(root, 'node_modules/typescript/bin/tsc'),
+      '-p',
+      'tsconfig.build.json',
+      '--outDir',
+      path.join(app, 'dist'),
+    ],
+    { cwd: root },
+  ).catch(() => undefined);
+  await readFile(path.join(app, 'dist', 'cli', 'main.js'));
+  await copyFile(path.join(root, 'bin', 'lifeboat.js'), path.join(app, 'bin', 'lifeboat.js'));
+  await copyFile(path.join(root, 'package.json'), path.join(app, 'package.json'));
+  await symlink(path.join(root, 'node_modules'), path.join(app, 'node_modules'));
+  return path.join(app, 'bin', 'lifeboat.js');
 }
