@@ -1,15 +1,17 @@
 /**
  * bench/webhook: Alertmanager webhook ingestion with dedup on this machine.
- * A private redis-server (append-only file on, as `lifeboat serve` runs it), the API +
- * recovery engine in a child process, and a load loop here over loopback keep-alive
- * connections. The traffic is what Alertmanager sends during an incident: 20 plans,
+ * A private redis-server (append-only file on, as `lifeboat serve` runs it), `lifeboat
+ * serve` on it in a child process (compiled, as the image runs it; `--source` runs src/
+ * through tsx), and load over loopback keep-alive connections. The traffic is what Alertmanager sends during an incident: 20 plans,
  * 1,000 alert identities (fingerprint + startsAt) each delivered many times (group and
  * repeat intervals, HA pairs, retries), and a share of alerts no plan matches.
  * Every delivery must be recorded: the bench counts ReceivedAlert records afterwards,
  * and checks that each plan ran exactly once.
  *
  * Run: npx tsx bench/webhook.ts [--count 30000] [--concurrency 16] [--seconds 60] [--aof false]
- *                                [--processes 2] [--load wrk|node]
+ *                                [--processes 2] [--load wrk|node] [--source]
+ * BENCH_PROFILE_DIR=dir writes CPU profiles of the serve processes; BENCH_REDIS_STATS=1
+ * prints Redis' per-command statistics.
  * The load comes from wrk when it is installed (`apt-get install -y wrk`): a C load
  * generator leaves the two cores to lifeboat and Redis, as Alertmanager on another host
  * would. `--load node` uses a loop in this process instead (about 0.4 core of load).
@@ -20,24 +22,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
-import { createApp } from '../src/api/app.js';
 import { missingPrerequisites, type Prerequisite } from '../src/lab/processes/prerequisites.js';
-import { TokenBook } from '../src/api/auth.js';
-import { recoveryRoutes } from '../src/api/routes/runs.js';
-import { listen } from '../src/api/server.js';
-import { createLogger } from '../src/observability/logger.js';
-import { createMetrics } from '../src/observability/metrics.js';
-import { createRecoveryEngine } from '../src/recovery/engine.js';
-import { KindRegistry } from '../src/store/kind-registry.js';
-import { RedisStore } from '../src/store/redis-store.js';
 import { startRedisServer } from '../src/store/redis-server.js';
-import { ResourceService } from '../src/store/resource-service.js';
 import { fmt, printRows, summarize } from './support/stats.js';
 import { alertmanagerNotification } from './support/alertmanager.js';
+import { imageLikeEntry, serveChild } from './support/serve-child.js';
 
 const PREFIX = 'bench:';
 const OPERATOR = 'bench-operator-token-0123456789';
@@ -49,7 +41,8 @@ const UNMATCHED_EVERY = 5;
 
 const { values } = parseArgs({
   options: {
-    serve: { type: 'boolean', default: false },
+    // Run src/ through tsx instead of the compiled image layout.
+    source: { type: 'boolean', default: false },
     count: { type: 'string', default: '30000' },
     concurrency: { type: 'string', default: '16' },
     seconds: { type: 'string', default: '60' },
@@ -62,55 +55,6 @@ const { values } = parseArgs({
     load: { type: 'string', default: '' },
   },
 });
-
-/** The child: API + engine on the given Redis, printing its URL once listening. */
-async function serve(): Promise<void> {
-  const redis = new Redis(process.env.REDIS_URL ?? '', {
-    maxRetriesPerRequest: 2,
-    enableOfflineQueue: false,
-    lazyConnect: true,
-  });
-  await redis.connect();
-  const store = new RedisStore(redis, PREFIX);
-  const resources = new ResourceService(store);
-  const kinds = new KindRegistry(store);
-  const metrics = createMetrics();
-  const logger = createLogger({ level: 'warn' });
-  const engine = createRecoveryEngine({
-    resources,
-    kinds,
-    metrics,
-    logger,
-    autoPipelining: process.env.BENCH_AUTOPIPELINE !== '0',
-    // Every record must still be there to be counted afterwards: no count limit here.
-    alertRetention: { maxCount: 0 },
-  });
-  const tokens = new TokenBook([
-    { name: 'alertmanager', role: 'operator', token: OPERATOR },
-    { name: 'admin', role: 'admin', token: ADMIN },
-  ]);
-  const app = createApp({
-    redis,
-    resources,
-    kinds,
-    tokens,
-    metrics,
-    logger,
-    routers: recoveryRoutes(engine),
-  });
-  await engine.start();
-  const l = await listen(app, '127.0.0.1', 0);
-  process.stdout.write(`${l.url}\n`);
-  process.once('SIGTERM', () => {
-    void l
-      .close()
-      .then(() => engine.stop())
-      .finally(() => {
-        redis.disconnect();
-        process.exit(0);
-      });
-  });
-}
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -193,39 +137,23 @@ spec:
 interface ApiProcess {
   url: URL;
   child: ChildProcess;
+  stop(): Promise<void>;
 }
 
-/** Starts one API + engine process on the bench's Redis. */
-async function startApi(redisUrl: string): Promise<ApiProcess> {
-  const flags = [
-    ...(process.env.BENCH_PROFILE_DIR
-      ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`]
-      : []),
-    ...(process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean),
-  ];
-  const child = spawn(
-    process.execPath,
-    [...flags, '--import', 'tsx', fileURLToPath(import.meta.url), '--serve'],
-    {
-      env: { ...process.env, REDIS_URL: redisUrl },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
+/**
+ * Starts one `lifeboat serve` on the bench's Redis: compiled, as the image runs it
+ * (`--source` runs src/ through tsx instead, which is slower).
+ */
+async function startApi(redisUrl: string, entry: string | undefined): Promise<ApiProcess> {
+  const profile = process.env.BENCH_PROFILE_DIR;
+  const server = await serveChild(
+    // --alert-max-count 0: every record must still be there to be counted afterwards.
+    ['--redis', redisUrl, '--key-prefix', PREFIX, '--no-gitops', '--alert-max-count', '0'],
+    { LIFEBOAT_OPERATOR_TOKEN: OPERATOR, LIFEBOAT_ADMIN_TOKEN: ADMIN },
+    entry,
+    profile ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(profile)}`] : [],
   );
-  const lines = createInterface({ input: child.stdout });
-  const urlText = await new Promise<string>((resolve, reject) => {
-    lines.once('line', resolve);
-    child.once('exit', (code) => reject(new Error(`the API process exited with ${String(code)}`)));
-  });
-  lines.on('line', (l) => process.stderr.write(`[api] ${l}\n`));
-  return { url: new URL(urlText), child };
-}
-
-async function stopApi(api: ApiProcess): Promise<void> {
-  await new Promise<void>((resolve) => {
-    if (api.child.exitCode !== null) return resolve();
-    api.child.once('exit', () => resolve());
-    api.child.kill('SIGTERM');
-  });
+  return { url: new URL(server.url), child: server.child, stop: () => server.stop() };
 }
 
 /** CPU seconds used so far by a process, from /proc. */
@@ -408,8 +336,11 @@ async function main(): Promise<void> {
     appendOnly: values.aof !== 'false',
     logFile: path.join(dir, 'redis.log'),
   });
+  const entry = values.source
+    ? undefined
+    : await imageLikeEntry('bench-app-webhook', (l) => process.stderr.write(`${l}\n`));
   const apis = await Promise.all(
-    Array.from({ length: processes }, () => startApi(redisServer.url)),
+    Array.from({ length: processes }, () => startApi(redisServer.url, entry)),
   );
   const first = apis[0]!;
   const redis = new Redis(redisServer.url);
@@ -488,6 +419,13 @@ async function main(): Promise<void> {
     const stats = await redis.info('commandstats');
     const calls = (cmd: string): number =>
       Number(new RegExp(`cmdstat_${cmd}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
+    const usPerCall = (cmd: string): number =>
+      Number(
+        new RegExp(`cmdstat_${cmd}:calls=\\d+,usec=\\d+,usec_per_call=([\\d.]+)`).exec(
+          stats,
+        )?.[1] ?? 0,
+      );
+    if (process.env.BENCH_REDIS_STATS) process.stdout.write(stats);
     const recorded = (await redis.hlen(recordsKey)) - before;
 
     // Each plan must have run exactly once, all the way.
@@ -558,7 +496,7 @@ async function main(): Promise<void> {
       `  cpu (of one core): api ${pct(used.api)}, redis ${pct(used.redis)}, load generator ${pct(used.load)}\n`,
     );
     process.stdout.write(
-      `  redis: ${calls('evalsha')} start scripts for ${sent + 500 * processes} notifications (warm-up included)\n`,
+      `  redis: ${calls('evalsha')} start scripts (${usPerCall('evalsha').toFixed(0)} µs each inside Redis) for ${sent + 500 * processes} notifications (warm-up included)\n`,
     );
     const slowFsync = (await readFile(path.join(dir, 'redis.log'), 'utf8'))
       .split('\n')
@@ -573,11 +511,10 @@ async function main(): Promise<void> {
   } finally {
     redis.disconnect();
     agent.destroy();
-    await Promise.all(apis.map(stopApi));
+    await Promise.all(apis.map((a) => a.stop()));
     await redisServer.stop();
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-if (values.serve) await serve();
-else await main();
+await main();

@@ -23,8 +23,11 @@ export function labelsMatch(
   alertLabels: Readonly<Record<string, string>> | undefined,
   labels: Readonly<Record<string, string>>,
 ): boolean {
-  const pairs = Object.entries(alertLabels ?? {});
-  return pairs.length > 0 && pairs.every(([k, v]) => Object.hasOwn(labels, k) && labels[k] === v);
+  // Every alert is checked against every plan: stop at the first pair that differs.
+  const keys = alertLabels ? Object.keys(alertLabels) : [];
+  for (const k of keys)
+    if (!Object.hasOwn(labels, k) || labels[k] !== alertLabels?.[k]) return false;
+  return keys.length > 0;
 }
 
 /** The plans an alert matches, by name, with what to do for each. */

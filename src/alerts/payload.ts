@@ -83,12 +83,20 @@ function isZeroTime(t: string | undefined): boolean {
 
 /** Validates a webhook body; throws BadRequestError (400: Alertmanager does not retry it) naming the field. */
 export function parseWebhookPayload(body: unknown): WebhookPayload {
+  // Nearly every body is well-formed: check those in plain JS and hand them back as they
+  // are. Anything else goes to zod, which stays the single source of truth for errors.
+  return isWellFormedPayload(body) ? body : parseWithZod(body);
+}
+
+/** The zod path: what `parseWebhookPayload` does for every body the fast check is unsure of. */
+export function parseWithZod(body: unknown): WebhookPayload {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new BadRequestError(
       'the body must be a JSON object with an "alerts" list, e.g. {"alerts":[{"labels":{"app":"example-app"}}]}',
     );
   }
-  const res = webhookPayload.safeParse(body);
+  // reportInput: so a wrong type is told apart from a missing field below.
+  const res = webhookPayload.safeParse(body, { reportInput: true });
   if (res.success) return res.data;
   const causes: Cause[] = res.error.issues.map((i) => ({
     field: formatFieldPath(i.path as PathSegment[]),
@@ -101,6 +109,218 @@ export function parseWebhookPayload(body: unknown): WebhookPayload {
       : `${causes.length} problems in the alert payload; see details.causes`,
     causes,
   );
+}
+
+// The fast check. It answers true only for bodies `webhookPayload` certainly accepts AND
+// whose parse result is deep-equal to the body, so the body itself is returned, uncopied
+// (zod copies every object and array, dropping only what this check refuses). When unsure
+// it answers false and zod decides, so it never has to say why. On top of the schema's
+// rules it refuses:
+// - objects that are not plain (a prototype other than Object.prototype or null), alerts
+//   that are not a plain array, and objects with symbol keys (a record with one fails in
+//   zod; an object's are dropped from zod's result);
+// - an own `__proto__` key anywhere (JSON.parse makes them; zod drops them, which can
+//   leave labels empty), and any body while Object.prototype has enumerable keys (for...in
+//   would see them, zod's records would not);
+// - a known key present with the value undefined, or visible to `in` but not to for...in
+//   (inherited, or non-enumerable);
+// - a fingerprint over 128 UTF-16 units (zod counts code points, never more than units).
+// Every property is read once, as zod reads it. Accessors, proxies and extra properties on
+// the alerts array are not looked for (no JSON or YAML body has them); the caller gets the
+// body itself, so it must not mutate it while it still needs the original.
+
+type Plain = Record<string, unknown>;
+
+const objectProto = Object.prototype;
+const arrayProto = Array.prototype;
+const { getPrototypeOf, getOwnPropertySymbols } = Object;
+
+/** Alertmanager's "no time", the endsAt of every firing alert: Date.parse reads it, no need to ask. */
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** An object as JSON.parse makes it: Object.prototype or no prototype, no symbol keys. */
+function isPlain(v: unknown): v is Plain {
+  if (typeof v !== 'object' || v === null) return false;
+  const proto: unknown = getPrototypeOf(v);
+  return (proto === objectProto || proto === null) && getOwnPropertySymbols(v).length === 0;
+}
+
+/** True while some key of Object.prototype is enumerable (a polluted prototype). */
+function prototypeHasEnumerableKeys(): boolean {
+  for (const _key in objectProto) return true;
+  return false;
+}
+
+/** A plain object whose keys (own and enumerable: Object.prototype is clean) all hold strings. */
+function isStringMap(v: unknown, nonEmpty: boolean): boolean {
+  if (!isPlain(v)) return false;
+  let n = 0;
+  for (const key in v) {
+    if (key === '__proto__' || typeof v[key] !== 'string') return false;
+    n++;
+  }
+  return n > 0 || !nonEmpty;
+}
+
+function isStatus(v: unknown): boolean {
+  return v === 'firing' || v === 'resolved';
+}
+
+function isTimestamp(v: unknown): boolean {
+  return typeof v === 'string' && (v === ZERO_TIME || !Number.isNaN(Date.parse(v)));
+}
+
+function isFingerprint(v: unknown): boolean {
+  return typeof v === 'string' && v.length >= 1 && v.length <= 128;
+}
+
+/**
+ * The known keys whose bit is clear in `seen` (for...in did not meet them) are absent: not
+ * inherited, not own and non-enumerable. zod would read such a key; leave it to zod.
+ */
+function unseenAbsent(o: Plain, keys: readonly string[], seen: number): boolean {
+  let bit = 1;
+  for (const key of keys) {
+    if ((seen & bit) === 0 && key in o) return false;
+    bit <<= 1;
+  }
+  return true;
+}
+
+const ALERT_KEYS = [
+  'labels',
+  'status',
+  'annotations',
+  'startsAt',
+  'endsAt',
+  'generatorURL',
+  'fingerprint',
+] as const;
+const ALL_ALERT_KEYS = (1 << ALERT_KEYS.length) - 1;
+
+function isAlert(v: unknown): boolean {
+  if (!isPlain(v)) return false;
+  let seen = 0;
+  for (const key in v) {
+    const x = v[key];
+    switch (key) {
+      case 'labels':
+        if (!isStringMap(x, true)) return false;
+        seen |= 1;
+        break;
+      case 'status':
+        if (!isStatus(x)) return false;
+        seen |= 2;
+        break;
+      case 'annotations':
+        if (!isStringMap(x, false)) return false;
+        seen |= 4;
+        break;
+      case 'startsAt':
+        if (!isTimestamp(x)) return false;
+        seen |= 8;
+        break;
+      case 'endsAt':
+        if (!isTimestamp(x)) return false;
+        seen |= 16;
+        break;
+      case 'generatorURL':
+        if (typeof x !== 'string') return false;
+        seen |= 32;
+        break;
+      case 'fingerprint':
+        if (!isFingerprint(x)) return false;
+        seen |= 64;
+        break;
+      case '__proto__':
+        return false;
+      default:
+      // Any other key: zod keeps it as it is.
+    }
+  }
+  return (seen & 1) !== 0 && (seen === ALL_ALERT_KEYS || unseenAbsent(v, ALERT_KEYS, seen));
+}
+
+function isAlertList(v: unknown): boolean {
+  if (!Array.isArray(v) || getPrototypeOf(v) !== arrayProto) return false;
+  const n = v.length;
+  if (n < 1 || n > MAX_ALERTS_PER_NOTIFICATION) return false;
+  // A hole reads as undefined, which is no alert.
+  for (let i = 0; i < n; i++) if (!isAlert(v[i])) return false;
+  return true;
+}
+
+const PAYLOAD_KEYS = [
+  'alerts',
+  'version',
+  'groupKey',
+  'truncatedAlerts',
+  'status',
+  'receiver',
+  'groupLabels',
+  'commonLabels',
+  'commonAnnotations',
+  'externalURL',
+] as const;
+const ALL_PAYLOAD_KEYS = (1 << PAYLOAD_KEYS.length) - 1;
+
+/**
+ * The fast check: true only when `webhookPayload.parse(body)` would succeed with a value
+ * deep-equal to `body`. False means "ask zod", not "invalid".
+ */
+export function isWellFormedPayload(body: unknown): body is WebhookPayload {
+  if (!isPlain(body) || prototypeHasEnumerableKeys()) return false;
+  let seen = 0;
+  for (const key in body) {
+    const x = body[key];
+    switch (key) {
+      case 'alerts':
+        if (!isAlertList(x)) return false;
+        seen |= 1;
+        break;
+      case 'version':
+        if (typeof x !== 'string') return false;
+        seen |= 2;
+        break;
+      case 'groupKey':
+        if (typeof x !== 'string') return false;
+        seen |= 4;
+        break;
+      case 'truncatedAlerts':
+        if (typeof x !== 'number' || !Number.isFinite(x)) return false;
+        seen |= 8;
+        break;
+      case 'status':
+        if (!isStatus(x)) return false;
+        seen |= 16;
+        break;
+      case 'receiver':
+        if (typeof x !== 'string') return false;
+        seen |= 32;
+        break;
+      case 'groupLabels':
+        if (!isStringMap(x, false)) return false;
+        seen |= 64;
+        break;
+      case 'commonLabels':
+        if (!isStringMap(x, false)) return false;
+        seen |= 128;
+        break;
+      case 'commonAnnotations':
+        if (!isStringMap(x, false)) return false;
+        seen |= 256;
+        break;
+      case 'externalURL':
+        if (typeof x !== 'string') return false;
+        seen |= 512;
+        break;
+      case '__proto__':
+        return false;
+      default:
+      // Any other key: zod keeps it as it is.
+    }
+  }
+  return (seen & 1) !== 0 && (seen === ALL_PAYLOAD_KEYS || unseenAbsent(body, PAYLOAD_KEYS, seen));
 }
 
 /** Fills fingerprint, status and startsAt the way Alertmanager would have. */

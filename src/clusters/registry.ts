@@ -44,6 +44,11 @@ import type { PatchType } from '../resources/recovery-plan.js';
 export const CLUSTER_KIND = kindKey(CLUSTER_GROUP, 'Cluster');
 const SECRET_KIND = kindKey('', 'Secret');
 
+/** The kinds onStoreChange acts on; the watch skips the rest undecoded. */
+function isRegistryKind(kind: string): boolean {
+  return kind === CLUSTER_KIND || kind === SECRET_KIND;
+}
+
 /** What changed about a cluster; `ready` is its readiness now. */
 export interface ClusterChange {
   cluster: string;
@@ -252,7 +257,7 @@ export class ClusterRegistry implements MemberClusters {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        for await (const ev of this.opts.store.watch(signal, from)) {
+        for await (const ev of this.opts.store.watch(signal, from, isRegistryKind)) {
           failures = 0;
           from = ev.id;
           await this.onStoreChange(ev);

@@ -20,7 +20,7 @@ import { ClusterWorker, type CopyStatus, type WorkerPhase } from './cluster-work
 import { DesiredBuilder, type DesiredState, type PlacementSummary } from './desired.js';
 import type { DesiredCopy } from './manifest.js';
 import { HeapTrim } from './heap-trim.js';
-import { HubState } from './hub-state.js';
+import { HubState, isFollowed } from './hub-state.js';
 import { Inventory } from './inventory.js';
 import { StatusSync } from './status-sync.js';
 
@@ -201,7 +201,8 @@ class Propagator implements Propagation {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        for await (const ev of this.o.store.watch(signal, from)) {
+        // Only kinds hub.apply keeps: the rest (e.g. ReceivedAlert floods) is skipped undecoded.
+        for await (const ev of this.o.store.watch(signal, from, isFollowed)) {
           failures = 0;
           from = ev.id;
           this.pending.push(ev);

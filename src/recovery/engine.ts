@@ -108,10 +108,12 @@ export function createRecoveryEngine(opts: RecoveryEngineOptions): RecoveryEngin
     connections.push(c);
     return c;
   };
-  // Alerts come in bursts; auto-pipelining sends the start scripts of concurrent
-  // deliveries in one write instead of one syscall each.
+  // Alerts come in bursts; auto-pipelining sends concurrent commands in one write. Not
+  // the start script: its calls are already batched (start-batch.ts), and a full batch
+  // should reach Redis now, not at the end of the event-loop turn.
   const intakeRedis = connect({
     enableAutoPipelining: opts.autoPipelining ?? true,
+    autoPipeliningIgnoredCommands: ['lifeboatStartRuns'],
     lazyConnect: true,
   });
   const runs = new RunStore(intakeRedis, store, keys);

@@ -11,6 +11,7 @@ import {
   idempotencyKey,
   manualRunName,
   receivedAlertName,
+  type Occurrence,
 } from '../alerts/idempotency.js';
 import { matchPlans } from '../alerts/match.js';
 import { normalizeAlerts, type NormalizedAlert, type WebhookPayload } from '../alerts/payload.js';
@@ -105,10 +106,18 @@ export class Intake {
    * duplicates or suppressed, so theirs are built only if the script asks.
    */
   private readonly seenRuns = new Set<string>();
+  /** Idempotency key → run name, for the occurrences seen lately (at most SEEN_RUNS_MAX). */
+  private readonly runNames = new Map<string, string>();
 
   constructor(private readonly deps: IntakeDeps) {
     this.planCache =
-      deps.plans ?? new PlanCache(deps.runs.redis, deps.runs.keys.objects(PLAN_KIND));
+      deps.plans ??
+      new PlanCache(
+        deps.runs.redis,
+        deps.runs.keys.objects(PLAN_KIND),
+        deps.runs.keys.generations,
+        PLAN_KIND,
+      );
   }
 
   async plan(name: string): Promise<RecoveryPlan> {
@@ -206,7 +215,8 @@ export class Intake {
         const plan = snapshot.byName.get(m.plan);
         if (m.action === 'record' || !plan) return { plan: m.plan, mode: 'record' };
         const occurrence = { fingerprint: a.fingerprint, startsAt: a.startsAt, status: a.status };
-        const runName = alertRunName(m.plan, occurrence);
+        const key = idempotencyKey(m.plan, occurrence);
+        const runName = this.runNameOf(key, m.plan, occurrence);
         const build = () => ({
           run: newRunRecord({
             name: runName,
@@ -220,7 +230,7 @@ export class Intake {
               startsAt: a.startsAt,
               alertStatus: a.status,
               labels: a.labels,
-              idempotencyKey: idempotencyKey(m.plan, occurrence),
+              idempotencyKey: key,
               caller: sender,
             },
           }),
@@ -236,7 +246,7 @@ export class Intake {
       });
       const outcomes = await this.deps.runs.start(candidates, {
         alert: { name, object: record, receivedAt },
-        planVersions: snapshot.versions,
+        planGeneration: snapshot.generation,
       });
       if (outcomes === 'PlansChanged') {
         // A plan was applied, changed or deleted since the cached read: read again, match again.
@@ -258,6 +268,17 @@ export class Intake {
         matches: outcomes,
       };
     }
+  }
+
+  /** The run name of an occurrence; repeats (most deliveries) skip the hash. */
+  private runNameOf(key: string, plan: string, occurrence: Occurrence): string {
+    let name = this.runNames.get(key);
+    if (name === undefined) {
+      name = alertRunName(plan, occurrence);
+      if (this.runNames.size >= SEEN_RUNS_MAX) this.runNames.clear();
+      this.runNames.set(key, name);
+    }
+    return name;
   }
 
   private remember(run: string): void {

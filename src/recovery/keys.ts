@@ -1,6 +1,6 @@
 /**
  * Redis keys of the recovery engine, all under the installation's prefix. The object
- * keys (`objects:<kind>`, `rv`, `changes`) are the store's own (see store/redis-store.ts):
+ * keys (`objects:<kind>`, `rv`, `changes`, `generations`) are the store's own (see store/redis-store.ts):
  * the start script writes records in the same atomic step as the dedup decision, so it
  * must address them exactly as the store does.
  */
@@ -15,6 +15,8 @@ export interface RecoveryKeys {
   rv: string;
   /** The store's change stream. */
   changes: string;
+  /** The store's hash of kind → writes so far; one number tells whether a kind changed. */
+  generations: string;
   /** The store's hash of every object of a kind. */
   objects(kind: string): string;
   /** Holds the name of the plan's run in progress; absent when none is. */
@@ -35,6 +37,7 @@ export function recoveryKeys(prefix: string): RecoveryKeys {
   return {
     rv: `${prefix}rv`,
     changes: `${prefix}changes`,
+    generations: `${prefix}generations`,
     objects: (kind) => `${prefix}objects:${kind}`,
     active: (plan) => `${prefix}recovery:active:${plan}`,
     cooldown: (plan) => `${prefix}recovery:cooldown:${plan}`,

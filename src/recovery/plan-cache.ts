@@ -1,20 +1,24 @@
 /**
- * The RecoveryPlans alerts are matched against, held in memory. The start script checks
- * the versions it was matched against (see scripts.ts) and says when they are stale;
- * only then are plans read again, and only the changed ones move: stored values start
- * with their resourceVersion (`<rv>|<json>`, see store/redis-store.ts), so one read-only
- * script returns the full value only of plans whose version differs from the cached one.
+ * The RecoveryPlans alerts are matched against, held in memory. Each read notes the plan
+ * kind's generation (the store bumps it on every plan write); the start script compares
+ * it and says when the plans are stale (see scripts.ts). Only then are plans read again,
+ * and only the changed ones move: stored values start with their resourceVersion
+ * (`<rv>|<json>`, see store/redis-store.ts), so one read-only script returns the
+ * generation and the full value only of plans whose version differs from the cached one.
  */
 import type { Redis } from 'ioredis';
 import type { MatchablePlan } from '../alerts/match.js';
 import type { RecoveryPlan } from '../resources/recovery-plan.js';
 
-/** KEYS[1] the plans hash; ARGV the cached `field|rv` pairs. Returns field, value ("" if unchanged) pairs. */
+/**
+ * KEYS[1] the plans hash, KEYS[2] kind generations; ARGV[1] the plan kind key, then the
+ * cached `field|rv` pairs. Returns the generation, then field, value ("" if unchanged) pairs.
+ */
 const DELTA_SCRIPT = `
 local known = {}
-for i = 1, #ARGV do known[ARGV[i]] = true end
+for i = 2, #ARGV do known[ARGV[i]] = true end
 local all = redis.call('HGETALL', KEYS[1])
-local out = {}
+local out = {redis.call('HGET', KEYS[2], ARGV[1]) or '0'}
 for i = 1, #all, 2 do
   local f, v = all[i], all[i + 1]
   local rv = string.match(v, '^(%d+)|') or ''
@@ -28,10 +32,10 @@ interface WithDelta {
   lifeboatPlanDelta(numKeys: number, ...args: string[]): Promise<string[]>;
 }
 
-/** Plans as of one read, and their versions (`field|rv`) for the start script to check. */
+/** Plans as of one read, and the plan kind's generation then, for the start script to check. */
 export interface PlanSnapshot {
   plans: RecoveryPlan[];
-  versions: string[];
+  generation: string;
   /** Built once per read, not per alert: what matching needs, and plans by name. */
   matchable: MatchablePlan[];
   byName: Map<string, RecoveryPlan>;
@@ -44,6 +48,8 @@ export class PlanCache {
   constructor(
     private readonly redis: Redis,
     private readonly hashKey: string,
+    private readonly generationsKey: string,
+    private readonly kind: string,
   ) {
     if (!('lifeboatPlanDelta' in redis))
       redis.defineCommand('lifeboatPlanDelta', { lua: DELTA_SCRIPT });
@@ -66,12 +72,14 @@ export class PlanCache {
   private async read(): Promise<PlanSnapshot> {
     const known = [...this.cached].map(([field, c]) => `${field}|${c.rv}`);
     const res = await (this.redis as unknown as WithDelta).lifeboatPlanDelta(
-      1,
+      2,
       this.hashKey,
+      this.generationsKey,
+      this.kind,
       ...known,
     );
     const next = new Map<string, { rv: string; plan: RecoveryPlan }>();
-    for (let i = 0; i + 1 < res.length; i += 2) {
+    for (let i = 1; i + 1 < res.length; i += 2) {
       const field = res[i] ?? '';
       const raw = res[i + 1] ?? '';
       const hit = raw === '' ? this.cached.get(field) : undefined;
@@ -89,7 +97,7 @@ export class PlanCache {
     const plans = [...next.values()].map((c) => c.plan);
     return {
       plans,
-      versions: [...next].map(([field, c]) => `${field}|${c.rv}`),
+      generation: res[0] ?? '0',
       matchable: plans.map((p) => ({
         name: p.metadata.name,
         alertLabels: p.spec.alertLabels,

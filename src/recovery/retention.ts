@@ -23,8 +23,6 @@ export const DEFAULT_ALERT_RETENTION: AlertRetention = {
   maxCount: 10_000,
 };
 
-/** Mirrors the store's change-stream cap. */
-const STREAM_MAX = 100_000;
 /**
  * Deletes per script call: short, so Redis is never blocked for long and other commands
  * run between calls. A pass makes up to 200 calls (100,000 deletes), enough to keep up
@@ -81,12 +79,11 @@ export async function pruneAlerts(
   if (!redis.lifeboatPruneAlerts) redis.defineCommand('lifeboatPruneAlerts', { lua: PRUNE_SCRIPT });
   await backfillIndex(runs);
   const keys = [
-    runs.keys.rv,
-    runs.keys.changes,
     runs.keys.objects(ALERT_KIND),
     runs.keys.alertIndex,
     runs.keys.unfinished,
     runs.keys.objects(RUN_KIND),
+    runs.keys.generations,
   ];
   const cutoff = retention.maxAgeSeconds > 0 ? now - retention.maxAgeSeconds * 1000 : -1;
   let total = 0;
@@ -94,7 +91,6 @@ export async function pruneAlerts(
     const [deleted, examined] = await (redis as unknown as WithPrune).lifeboatPruneAlerts(
       keys.length,
       ...keys,
-      String(STREAM_MAX),
       ALERT_KIND,
       String(cutoff),
       String(Math.max(0, retention.maxCount)),

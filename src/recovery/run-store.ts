@@ -15,6 +15,7 @@ import { PreconditionFailed, type RedisStore, type StoreKey } from '../store/red
 import { SupersededError } from './errors.js';
 import { ALERT_KIND, PLAN_KIND, RUN_KIND, type RecoveryKeys } from './keys.js';
 import { RELEASE_SCRIPT, START_SCRIPT } from './scripts.js';
+import { StartBatch, type Delivery } from './start-batch.js';
 
 /** Mirrors the store's change-stream cap. */
 const STREAM_MAX = 100_000;
@@ -76,6 +77,9 @@ export function newRecordMeta(
 }
 
 export class RunStore {
+  /** Starts arriving in one event-loop turn go to Redis as one script call. */
+  private readonly batch: StartBatch;
+
   constructor(
     readonly redis: Redis,
     readonly store: RedisStore,
@@ -85,6 +89,27 @@ export class RunStore {
       redis.defineCommand('lifeboatStartRuns', { lua: START_SCRIPT });
       redis.defineCommand('lifeboatReleaseRun', { lua: RELEASE_SCRIPT });
     }
+    this.batch = new StartBatch((deliveries) => {
+      const keys = [
+        this.keys.rv,
+        this.keys.changes,
+        this.keys.objects(ALERT_KIND),
+        this.keys.objects(RUN_KIND),
+        this.keys.unfinished,
+        this.keys.generations,
+        this.keys.alertIndex,
+      ];
+      const args = [String(STREAM_MAX), ALERT_KIND, RUN_KIND, PLAN_KIND, String(deliveries.length)];
+      for (const d of deliveries) {
+        keys.push(...d.keys);
+        args.push(...d.args);
+      }
+      return (this.redis as unknown as WithScripts).lifeboatStartRuns(
+        keys.length,
+        ...keys,
+        ...args,
+      );
+    });
   }
 
   runKey(name: string): StoreKey {
@@ -103,19 +128,12 @@ export class RunStore {
     candidates: readonly StartCandidate[],
     opts: {
       alert?: { name: string; object: object; receivedAt: string };
-      planVersions?: readonly string[];
+      /** The plan kind's generation the candidates were matched against; checked if given. */
+      planGeneration?: string;
     } = {},
   ): Promise<StartOutcome[] | 'PlansChanged'> {
-    const { alert, planVersions } = opts;
-    const keys = [
-      this.keys.rv,
-      this.keys.changes,
-      this.keys.objects(ALERT_KIND),
-      this.keys.objects(RUN_KIND),
-      this.keys.unfinished,
-      this.keys.objects(PLAN_KIND),
-      this.keys.alertIndex,
-    ];
+    const { alert, planGeneration } = opts;
+    const keys: string[] = [];
     for (const c of candidates)
       keys.push(
         this.keys.active(c.plan),
@@ -124,17 +142,14 @@ export class RunStore {
       );
     // The script appends ,"status":{…}} to the alert record.
     const head = [
-      String(STREAM_MAX),
-      ALERT_KIND,
-      RUN_KIND,
       alert ? `/${alert.name}` : '',
       alert ? JSON.stringify(alert.object).slice(0, -1) : '',
       alert?.receivedAt ?? '',
-      String(candidates.length),
-      planVersions ? planVersions.join('\n') : '-',
       alert ? String(Date.parse(alert.receivedAt)) : '0',
+      planGeneration ?? '-',
+      String(candidates.length),
     ];
-    const call = async (withRecords: boolean): Promise<string[]> => {
+    const delivery = (withRecords: boolean): Delivery => {
       const args = [...head];
       for (const c of candidates) {
         const built =
@@ -152,15 +167,12 @@ export class RunStore {
           state ? JSON.stringify(state) : '',
         );
       }
-      return (this.redis as unknown as WithScripts).lifeboatStartRuns(
-        keys.length,
-        ...keys,
-        ...args,
-      );
+      return { keys, args, candidates: candidates.length };
     };
-    let res = await call(false);
-    if (res[0] === 'NeedRecords') res = await call(true);
-    if (res[0] === 'PlansChanged') return 'PlansChanged';
+    let res = await this.batch.submit(delivery(false));
+    if (res === 'NeedRecords') res = await this.batch.submit(delivery(true));
+    if (res === 'NeedRecords') throw new Error('the start script asked twice for run records');
+    if (res === 'PlansChanged') return 'PlansChanged';
     return candidates.map((c, i) => {
       const outcome = res[i * 3] as StartOutcome['outcome'];
       const run = res[i * 3 + 1] ?? '';

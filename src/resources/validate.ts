@@ -185,14 +185,15 @@ export function admitObject(input: unknown): Admitted {
         },
       ]);
     }
-    const result = schema.safeParse(input);
+    // reportInput: so zodCauses can tell a wrong type from a missing field.
+    const result = schema.safeParse(input, { reportInput: true });
     if (!result.success) {
       const split = zodCauses(result.error);
       if (split.errors.length > 0) fail(split.errors);
       warnings.push(...split.warnings);
     }
   } else {
-    const result = objectMeta.safeParse(meta);
+    const result = objectMeta.safeParse(meta, { reportInput: true });
     if (!result.success) fail(zodCauses(result.error, ['metadata']).errors);
     if (
       info.known &&

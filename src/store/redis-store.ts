@@ -70,6 +70,12 @@ function encode(obj: KubeObject): string {
   return JSON.stringify({ ...obj, metadata });
 }
 
+/** A field of a change-stream entry's flat [name, value, ...] array: with four fields, a scan beats a Map. */
+function entryField(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
 /** Read through a call so the compiler does not assume the flag is unchanged since the loop test. */
 function isAborted(signal: AbortSignal): boolean {
   return signal.aborted;
@@ -89,6 +95,8 @@ export class RedisStore {
   private readonly streamKey: string;
   private readonly rvKey: string;
   private readonly kindsKey: string;
+  /** Hash of kind → writes so far (see commit-script.ts). */
+  readonly generationsKey: string;
 
   constructor(
     readonly redis: Redis,
@@ -98,6 +106,7 @@ export class RedisStore {
     this.streamKey = `${prefix}changes`;
     this.rvKey = `${prefix}rv`;
     this.kindsKey = `${prefix}kinds`;
+    this.generationsKey = `${prefix}generations`;
     // defineCommand sends EVALSHA and falls back to EVAL once per connection.
     if (!('lifeboatCommit' in redis)) redis.defineCommand('lifeboatCommit', { lua: COMMIT_SCRIPT });
   }
@@ -151,7 +160,12 @@ export class RedisStore {
    */
   async commit(ops: readonly WriteOp[]): Promise<string[]> {
     if (ops.length === 0) return [];
-    const keys = [this.rvKey, this.streamKey, ...ops.map((o) => this.hashKey(o.key.kind))];
+    const keys = [
+      this.rvKey,
+      this.streamKey,
+      this.generationsKey,
+      ...ops.map((o) => this.hashKey(o.key.kind)),
+    ];
     const args: (string | number)[] = [STREAM_MAX];
     for (const o of ops) {
       args.push(
@@ -197,10 +211,16 @@ export class RedisStore {
   }
 
   /**
-   * Yields every change after `from` (a stream id; default: now) until `signal` aborts.
+   * Yields every change after `from` (a stream id; default: now) until `signal` aborts,
+   * or only those whose kind `wanted` accepts: others are skipped before any decoding,
+   * which matters when one kind (e.g. ReceivedAlert in an alert storm) floods the stream.
    * Uses its own connection, since a blocking read would stall every other command.
    */
-  async *watch(signal: AbortSignal, from?: string): AsyncGenerator<ChangeEvent> {
+  async *watch(
+    signal: AbortSignal,
+    from?: string,
+    wanted?: (kind: string) => boolean,
+  ): AsyncGenerator<ChangeEvent> {
     const conn = this.redis.duplicate({ lazyConnect: true });
     // The caller's client may be lazy and refuse to queue commands (lifeboat serve's is):
     // connect before the first XREAD.
@@ -225,19 +245,19 @@ export class RedisStore {
         }
         for (const [, entries] of res ?? []) {
           for (const [id, fields] of entries) {
+            // Advance past skipped entries too, so the next XREAD does not return them again.
             last = id;
-            const f = new Map<string, string>();
-            for (let i = 0; i + 1 < fields.length; i += 2)
-              f.set(fields[i] as string, fields[i + 1] as string);
-            const key = f.get('key') ?? '/';
+            const kind = entryField(fields, 'kind') ?? '';
+            if (wanted && !wanted(kind)) continue;
+            const key = entryField(fields, 'key') ?? '/';
             const slash = key.indexOf('/');
             yield {
               id,
-              type: f.get('type') as ChangeEvent['type'],
-              kind: f.get('kind') ?? '',
+              type: entryField(fields, 'type') as ChangeEvent['type'],
+              kind,
               namespace: key.slice(0, slash),
               name: key.slice(slash + 1),
-              resourceVersion: f.get('rv') ?? '',
+              resourceVersion: entryField(fields, 'rv') ?? '',
             };
           }
         }

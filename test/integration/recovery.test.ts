@@ -74,6 +74,17 @@ describe('RecoveryPlan admission', () => {
       'is required',
     ],
     [
+      'a name of the wrong type (said as such, not as missing)',
+      [
+        {
+          type: 'patch',
+          patch: { ...target, name: 7, override: { fieldPath: 'data.a', value: { raw: 'b' } } },
+        },
+      ],
+      'spec.steps[0].patch.name',
+      'expected string, received number',
+    ],
+    [
       'a readField without outputKey',
       [{ type: 'readField', readField: { ...target, fieldPath: 'data.a' } }],
       'spec.steps[0].readField.outputKey',

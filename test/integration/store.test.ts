@@ -1,8 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError } from '../../src/errors.js';
+import { kindKey, RECOVERY_GROUP } from '../../src/resources/kinds.js';
 import { manifestsFromYaml } from '../../src/resources/manifests.js';
-import { RedisStore, type ChangeEvent } from '../../src/store/redis-store.js';
+import { RedisStore, type ChangeEvent, type WriteOp } from '../../src/store/redis-store.js';
 import { ResourceService } from '../../src/store/resource-service.js';
 import { dropPrefix, newRedis, randomPrefix } from '../support/redis.js';
 
@@ -90,6 +91,77 @@ describe('store on real Redis', () => {
     const list = await svc.list(cm('x', {})[0]!.info, 'default');
     expect(list.items.map((o) => o.metadata.name)).toStrictEqual(['a', 'b', 'c1']);
     expect(Number(list.resourceVersion)).toBeGreaterThan(0);
+  });
+
+  it('watch with a kind filter yields only wanted kinds, in order, none lost or repeated', async () => {
+    const own = randomPrefix('watch-filter');
+    const store = new RedisStore(redis, own);
+    const CM = 'core/ConfigMap';
+    const ALERT = kindKey(RECOVERY_GROUP, 'ReceivedAlert');
+    const put = (kind: string, name: string): WriteOp => ({
+      op: 'put',
+      key: { kind, namespace: 'default', name },
+      object: {
+        apiVersion: 'v1',
+        kind: kind.split('/')[1]!,
+        metadata: { name, namespace: 'default' },
+      },
+      expect: { type: 'any' },
+    });
+    const flood = async (tag: string, n: number): Promise<void> => {
+      for (let i = 0; i < n; i += 500)
+        await store.commit(
+          Array.from({ length: Math.min(500, n - i) }, (_, j) => put(ALERT, `${tag}-${i + j}`)),
+        );
+    };
+    // Until `last` arrives, collects what a watch from `from` yields.
+    const collect = async (from: string, last: string, wanted?: (kind: string) => boolean) => {
+      const ac = new AbortController();
+      const seen: ChangeEvent[] = [];
+      for await (const ev of store.watch(ac.signal, from, wanted)) {
+        seen.push(ev);
+        if (ev.name === last) ac.abort();
+      }
+      return seen;
+    };
+    try {
+      const from = await store.streamPosition();
+      // Already on the stream when the watches start: skipped runs span several XREADs (1000 each).
+      await store.commit([put(ALERT, 'a0'), put(CM, 'c1'), put(ALERT, 'a1')]);
+      await flood('x', 2500);
+      await store.commit([put(CM, 'c2')]);
+      await flood('y', 1200);
+      await store.commit([
+        put(CM, 'c3'),
+        put(ALERT, 'a2'),
+        { op: 'delete', key: put(CM, 'c1').key, expect: { type: 'exists' } },
+      ]);
+      const isCm = (kind: string) => kind === CM;
+      const filtered = collect(from, 'end', isCm);
+      const all = collect(from, 'end');
+      // More written while the watches run (by now most likely blocked on XREAD).
+      await new Promise((r) => setTimeout(r, 200));
+      await flood('z', 1500);
+      await store.commit([put(CM, 'end')]);
+      const [got, everything] = await Promise.all([filtered, all]);
+
+      expect(got.map((e) => [e.type, e.kind, e.namespace, e.name])).toStrictEqual([
+        ['ADDED', CM, 'default', 'c1'],
+        ['ADDED', CM, 'default', 'c2'],
+        ['ADDED', CM, 'default', 'c3'],
+        ['DELETED', CM, 'default', 'c1'],
+        ['ADDED', CM, 'default', 'end'],
+      ]);
+      // Without a filter: every entry, as before; the filtered events are exactly its wanted ones.
+      expect(everything).toHaveLength(3 + 2500 + 1 + 1200 + 3 + 1500 + 1);
+      expect(new Set(everything.map((e) => e.id)).size).toBe(everything.length);
+      expect(everything.filter((e) => e.kind === ALERT)).toHaveLength(3 + 2500 + 1200 + 1500);
+      expect(got).toStrictEqual(everything.filter((e) => isCm(e.kind)));
+      expect(everything.at(-1)).toMatchObject({ type: 'ADDED', kind: CM, name: 'end' });
+      expect(Number(everything.at(-1)!.resourceVersion)).toBe(everything.length);
+    } finally {
+      await dropPrefix(redis, own);
+    }
   });
 
   it('keeps separate prefixes apart', async () => {

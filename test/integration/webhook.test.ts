@@ -402,6 +402,59 @@ describe('resolved alerts, plan matching and several alerts per notification', (
   });
 });
 
+describe('plans applied, changed or deleted between alerts', () => {
+  let s: RecoveryServer;
+  beforeAll(async () => {
+    s = await startRecoveryServer();
+    await applyObjects(s, [configMap('source', { value: 'v1' })]);
+  });
+  afterAll(() => s.close());
+
+  const outcomes = async (labels: Record<string, string>, fingerprint: string) => {
+    const res = await postAlerts(s, notification(labels, { fingerprint }));
+    expect(res.status).toBe(202);
+    for (const r of res.body.runsStarted as string[]) await waitForRun(s, r);
+    return (res.body.alerts[0].matches as { plan: string; outcome: string }[]).map(
+      (m) => `${m.plan}:${m.outcome}`,
+    );
+  };
+
+  it('matches every alert against the plans as stored now, not as last read', async () => {
+    // The engine's cached plans are read here (none yet).
+    expect(await outcomes({ app: 'cache' }, 'c1')).toStrictEqual([]);
+    await applyObjects(s, [
+      plan('cache-plan', {
+        alertLabels: { app: 'cache' },
+        cooldownSeconds: 0,
+        steps: [readCm('source', 'value', 'V')],
+      }),
+    ]);
+    expect(await outcomes({ app: 'cache' }, 'c2')).toStrictEqual(['cache-plan:RunStarted']);
+    // Changed so that it no longer matches.
+    await applyObjects(s, [
+      plan('cache-plan', {
+        alertLabels: { app: 'cache', env: 'prod' },
+        cooldownSeconds: 0,
+        steps: [readCm('source', 'value', 'V')],
+      }),
+    ]);
+    expect(await outcomes({ app: 'cache' }, 'c3')).toStrictEqual([]);
+    expect(await outcomes({ app: 'cache', env: 'prod' }, 'c4')).toStrictEqual([
+      'cache-plan:RunStarted',
+    ]);
+    const del = await call(
+      s,
+      'DELETE',
+      '/apis/recovery.elotl.co/v1alpha1/recoveryplans/cache-plan',
+      {
+        token: TOKENS.admin,
+      },
+    );
+    expect(del.status).toBe(200);
+    expect(await outcomes({ app: 'cache', env: 'prod' }, 'c5')).toStrictEqual([]);
+  });
+});
+
 describe('webhook authentication and bad input', () => {
   let s: RecoveryServer;
   beforeAll(async () => {
