@@ -39,7 +39,7 @@ interface Entry extends Principal {
   digest: Buffer;
 }
 
-// One-shot hash: every request is authenticated, and createHash().update().digest() costs ~3× more.
+// One-shot hash: every request is authenticated, and createHash().update().digest() costs a third more.
 const digest = (s: string): Buffer => hash('sha256', s, 'buffer');
 
 export class TokenBook {

@@ -41,9 +41,17 @@ export interface PlanSnapshot {
   byName: Map<string, RecoveryPlan>;
 }
 
+/**
+ * A snapshot is read again after this long even if the generation did not move: a plan
+ * written by something that does not bump it (a lifeboat from before generations, during
+ * a rolling upgrade) is then matched within seconds. The re-read moves only changed plans.
+ */
+export const PLAN_SNAPSHOT_MAX_AGE_MS = 5_000;
+
 export class PlanCache {
   private cached = new Map<string, { rv: string; plan: RecoveryPlan }>();
   private snap: Promise<PlanSnapshot> | undefined;
+  private snapAt = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -57,6 +65,9 @@ export class PlanCache {
 
   /** The plans as last read (read now if never read or stale). */
   snapshot(): Promise<PlanSnapshot> {
+    const now = Date.now();
+    if (now - this.snapAt > PLAN_SNAPSHOT_MAX_AGE_MS) this.snap = undefined;
+    if (!this.snap) this.snapAt = now;
     const snap = (this.snap ??= this.read());
     snap.catch(() => {
       if (this.snap === snap) this.snap = undefined;

@@ -17,6 +17,7 @@ import { listen } from '../../src/api/server.js';
 import { createLogger } from '../../src/observability/logger.js';
 import { createMetrics } from '../../src/observability/metrics.js';
 import { createRecoveryEngine } from '../../src/recovery/engine.js';
+import { PLAN_SNAPSHOT_MAX_AGE_MS } from '../../src/recovery/plan-cache.js';
 import type { ReceivedAlert, RecoveryRun } from '../../src/resources/records.js';
 import { KindRegistry } from '../../src/store/kind-registry.js';
 import { RedisStore } from '../../src/store/redis-store.js';
@@ -452,6 +453,25 @@ describe('plans applied, changed or deleted between alerts', () => {
     );
     expect(del.status).toBe(200);
     expect(await outcomes({ app: 'cache', env: 'prod' }, 'c5')).toStrictEqual([]);
+  });
+
+  it('picks up a plan written without a generation bump (an older lifeboat) within seconds', async () => {
+    expect(await outcomes({ app: 'legacy' }, 'l1')).toStrictEqual([]);
+    // As a lifeboat from before kind generations writes it: the value only.
+    const legacy = plan('legacy-plan', {
+      alertLabels: { app: 'legacy' },
+      cooldownSeconds: 0,
+      steps: [readCm('source', 'value', 'V')],
+    }) as { metadata: Record<string, unknown> };
+    legacy.metadata = { ...legacy.metadata, uid: 'legacy-uid', generation: 1 };
+    const rv = await s.redis.incr(`${s.prefix}rv`);
+    await s.redis.hset(
+      `${s.prefix}objects:recovery.elotl.co/RecoveryPlan`,
+      '/legacy-plan',
+      `${rv}|${JSON.stringify(legacy)}`,
+    );
+    await sleep(PLAN_SNAPSHOT_MAX_AGE_MS + 200);
+    expect(await outcomes({ app: 'legacy' }, 'l2')).toStrictEqual(['legacy-plan:RunStarted']);
   });
 });
 
