@@ -384,26 +384,18 @@ try {
 
   /** The floor: the plan's four calls, one after the other, straight to the members. */
   async function floorRun(toCluster2: boolean): Promise<number> {
+    const [from, to] = toCluster2 ? ([1, 2] as const) : ([2, 1] as const);
+    const apis = { 1: api1, 2: api2 };
+    const cores = { 1: core1, 2: core2 };
     const t = performance.now();
-    if (toCluster2) {
-      await patch(api1, pgPatch('cluster1', true));
-      await patch(api2, pgPatch('cluster2', false));
-      const svc = await core2.readNamespacedService({
-        name: 'ferretdb-service-2',
-        namespace: FLOOR_NS,
-      });
-      const host = svc.status?.loadBalancer?.ingress?.[0]?.hostname ?? '';
-      await patch(api3, cmPatch(haproxyCfg(2, host)));
-    } else {
-      await patch(api2, pgPatch('cluster2', true));
-      await patch(api1, pgPatch('cluster1', false));
-      const svc = await core1.readNamespacedService({
-        name: 'ferretdb-service-1',
-        namespace: FLOOR_NS,
-      });
-      const host = svc.status?.loadBalancer?.ingress?.[0]?.hostname ?? '';
-      await patch(api3, cmPatch(haproxyCfg(1, host)));
-    }
+    await patch(apis[from], pgPatch(`cluster${from}`, true));
+    await patch(apis[to], pgPatch(`cluster${to}`, false));
+    const svc = await cores[to].readNamespacedService({
+      name: `ferretdb-service-${to}`,
+      namespace: FLOOR_NS,
+    });
+    const host = svc.status?.loadBalancer?.ingress?.[0]?.hostname ?? '';
+    await patch(api3, cmPatch(haproxyCfg(to, host)));
     return performance.now() - t;
   }
 

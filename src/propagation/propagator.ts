@@ -201,7 +201,7 @@ class Propagator implements Propagation {
     let failures = 0;
     while (!signal.aborted) {
       try {
-        // Only kinds hub.apply keeps: the rest (e.g. ReceivedAlert floods) is skipped undecoded.
+        // Only kinds hub.apply keeps: the rest (e.g. RecoveryRuns) is skipped undecoded.
         for await (const ev of this.o.store.watch(signal, from, isFollowed)) {
           failures = 0;
           from = ev.id;

@@ -77,7 +77,7 @@ export function newRecordMeta(
 }
 
 export class RunStore {
-  /** Starts arriving in one event-loop turn go to Redis as one script call. */
+  /** Starts that arrive together go to Redis as one script call (see start-batch.ts). */
   private readonly batch: StartBatch;
 
   constructor(

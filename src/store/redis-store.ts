@@ -96,7 +96,7 @@ export class RedisStore {
   private readonly rvKey: string;
   private readonly kindsKey: string;
   /** Hash of kind → writes so far (see commit-script.ts). */
-  readonly generationsKey: string;
+  private readonly generationsKey: string;
 
   constructor(
     readonly redis: Redis,
@@ -213,7 +213,7 @@ export class RedisStore {
   /**
    * Yields every change after `from` (a stream id; default: now) until `signal` aborts,
    * or only those whose kind `wanted` accepts: others are skipped before any decoding,
-   * which matters when one kind (e.g. ReceivedAlert in an alert storm) floods the stream.
+   * so a burst of writes to a kind the watcher ignores costs it next to nothing.
    * Uses its own connection, since a blocking read would stall every other command.
    */
   async *watch(
